@@ -1,0 +1,168 @@
+"""Configuration classes read from the environment; production refuses weak or missing secrets."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("FAIRTRAIN_INSTANCE", BASE_DIR / "instance"))
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:  # a typo in the environment should stop start-up, loudly
+        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def local_secret_key(instance_dir: Path = INSTANCE_DIR) -> str:
+    """Read the secret key generated once into the instance folder, creating it on first use.
+
+    Keeps development sessions valid across restarts without a literal key in the code.
+    """
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs written the usual way (postgresql:// or postgres://)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Settings shared by every environment; each value may come from the environment."""
+
+    ENV_NAME = "base"
+    SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'fairtrain.sqlite3'}"
+    ))
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
+
+    # E-mail: sent by the scheduler from the outbox; logged to the console when no SMTP host is set.
+    SMTP_HOST = os.environ.get("SMTP_HOST", "")
+    SMTP_PORT = _env_int("SMTP_PORT", 587)
+    SMTP_USERNAME = os.environ.get("SMTP_USERNAME", "")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD", "")
+    SMTP_USE_TLS = _env_bool("SMTP_USE_TLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "FairTrain <no-reply@fairtrain.local>")
+    OUTBOX_MAX_ATTEMPTS = _env_int("OUTBOX_MAX_ATTEMPTS", 8)
+
+    # Money and pay rules (integer cents).
+    MIN_HOURLY_RATE_CENTS = _env_int("MIN_HOURLY_RATE_CENTS", 1500)
+    ONBOARDING_RATE_CENTS_PER_HOUR = _env_int("ONBOARDING_RATE_CENTS_PER_HOUR", 1800)
+    PLATFORM_FEE_BASIS_POINTS = _env_int("PLATFORM_FEE_BASIS_POINTS", 1000)
+    PAYOUT_MINIMUM_CENTS = _env_int("PAYOUT_MINIMUM_CENTS", 1000)
+    CURRENCY = os.environ.get("CURRENCY", "usd")
+
+    # Stripe: with no secret key the simulated gateway is used and the UI shows a demo banner.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+    STRIPE_CONNECT_API_BASE = os.environ.get("STRIPE_CONNECT_API_BASE", "")
+
+    # Due process and review windows.
+    REVIEW_OVERDUE_DAYS = _env_int("REVIEW_OVERDUE_DAYS", 3)
+    QUALIFICATION_EXPIRY_WARNING_DAYS = _env_int("QUALIFICATION_EXPIRY_WARNING_DAYS", 14)
+    APPEAL_WINDOW_DAYS = _env_int("APPEAL_WINDOW_DAYS", 14)
+    APPEAL_DECISION_DAYS = _env_int("APPEAL_DECISION_DAYS", 7)
+    IDLE_GAP_SECONDS = _env_int("IDLE_GAP_SECONDS", 300)
+
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+    SCHEDULER_ENABLED = True
+
+    @classmethod
+    def load_secret_key(cls) -> str:
+        return os.environ.get("SECRET_KEY") or local_secret_key()
+
+
+class DevelopmentConfig(Config):
+    ENV_NAME = "development"
+    DEBUG = False  # the debugger stays off even in development: make run is reachable by anyone on 127.0.0.1
+
+
+class TestConfig(Config):
+    ENV_NAME = "test"
+    TESTING = True
+    # The test fixtures always pass a database URL of their own (a fresh database per run).
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = False  # CSRF tests switch it back on explicitly
+    LOGIN_RATE_LIMIT = "5 per minute"
+    RATELIMIT_ENABLED = True
+    SMTP_HOST = ""
+    STRIPE_SECRET_KEY = ""
+    STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+
+
+class ProductionConfig(Config):
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @classmethod
+    def load_secret_key(cls) -> str:
+        return os.environ.get("SECRET_KEY", "")
+
+    @classmethod
+    def check(cls, settings: dict) -> None:
+        """Refuse to start production with a weak secret or without the Stripe secrets."""
+        problems = []
+        key = settings.get("SECRET_KEY") or ""
+        if len(key) < 32 or len(set(key)) < 10:
+            problems.append("SECRET_KEY must be set to a random string of at least 32 characters")
+        if not settings.get("STRIPE_SECRET_KEY"):
+            problems.append("STRIPE_SECRET_KEY must be set")
+        if not settings.get("STRIPE_WEBHOOK_SECRET"):
+            problems.append("STRIPE_WEBHOOK_SECRET must be set")
+        if settings.get("SQLALCHEMY_DATABASE_URI", "").startswith("sqlite://") and not _env_bool(
+            "ALLOW_SQLITE_IN_PRODUCTION", False
+        ):
+            problems.append("DATABASE_URL must point at PostgreSQL (or set ALLOW_SQLITE_IN_PRODUCTION=1)")
+        if problems:
+            raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("FAIRTRAIN_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"FAIRTRAIN_ENV must be one of {sorted(CONFIGS)}, got {name!r}")
+    return CONFIGS[name]

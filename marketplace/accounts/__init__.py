@@ -1,0 +1,1 @@
+"""Accounts: users, roles, profiles (languages, expertise, country), login and API tokens."""

@@ -1,0 +1,1 @@
+"""Admin screens over the other rooms' services; owns no models."""

@@ -1,0 +1,1 @@
+"""Assessments: qualifications, onboarding assessments, attempts, grading and the review queue."""

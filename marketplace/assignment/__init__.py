@@ -1,0 +1,1 @@
+"""Assignment: matching trainers to tasks, claims, reservations, submissions and review states."""

@@ -1,0 +1,1 @@
+"""Shared kernel: time, money, errors, permissions, audit log, notices, taxonomy."""

@@ -1,0 +1,129 @@
+"""Notices: the in-app inbox and the e-mail outbox. Other rooms tell people things through notify()."""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from .models import Notice, OutboundEmail
+from .time import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def notify(user, subject: str, body: str, *, link: str | None = None, category: str = "general",
+           email: bool = True, banner: bool = False) -> Notice:
+    """Put a notice in the person's inbox and, unless told not to, queue the same text as an e-mail.
+
+    Side effects: one Notice row, one OutboundEmail row; the caller commits, so the e-mail is sent only
+    if the decision it reports was committed.
+    """
+    notice = Notice(user_id=user.id, subject=subject[:200], body=body, link=link, category=category,
+                    is_banner=banner, created_at=utcnow())
+    db.session.add(notice)
+    if email and user.email:
+        text = body + (f"\n\nOpen FairTrain to read more: {link}" if link else "")
+        db.session.add(OutboundEmail(to_address=user.email, subject=subject[:200], body=text,
+                                     created_at=utcnow(), next_attempt_at=utcnow()))
+    return notice
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Notice.id)).where(Notice.user_id == user_id, Notice.read_at.is_(None))
+    ) or 0
+
+
+def inbox(user_id: int, limit: int = 200) -> list[Notice]:
+    return list(db.session.scalars(
+        sa.select(Notice).where(Notice.user_id == user_id)
+        .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(limit)
+    ))
+
+
+def banners(user_id: int) -> list[Notice]:
+    """Unread banner notices, shown at the top of every page until read."""
+    return list(db.session.scalars(
+        sa.select(Notice).where(Notice.user_id == user_id, Notice.is_banner.is_(True),
+                                Notice.read_at.is_(None)).order_by(Notice.created_at.desc())
+    ))
+
+
+def mark_read(notice: Notice) -> None:
+    if notice.read_at is None:
+        notice.read_at = utcnow()
+
+
+def mark_all_read(user_id: int) -> int:
+    result = db.session.execute(
+        sa.update(Notice).where(Notice.user_id == user_id, Notice.read_at.is_(None)).values(read_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before retrying a failed e-mail: 1, 2, 4 ... minutes, at most a day."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 24 * 60))
+
+
+def send_due_emails(now, config, transport=None, batch: int = 100) -> int:
+    """Send outbox e-mails that are due; returns how many were sent.
+
+    Each row is claimed by a compare-and-set (pending -> sending) so two senders never send one e-mail
+    twice; failures go back to pending with a backoff, and to failed after OUTBOX_MAX_ATTEMPTS.
+    """
+    transport = transport or _transport_for(config)
+    due_ids = list(db.session.scalars(
+        sa.select(OutboundEmail.id).where(OutboundEmail.status == "pending", OutboundEmail.next_attempt_at <= now)
+        .order_by(OutboundEmail.id).limit(batch)
+    ))
+    sent = 0
+    for email_id in due_ids:
+        claimed = db.session.execute(
+            sa.update(OutboundEmail).where(OutboundEmail.id == email_id, OutboundEmail.status == "pending")
+            .values(status="sending", attempts=OutboundEmail.attempts + 1)
+        ).rowcount
+        db.session.commit()
+        if not claimed:
+            continue
+        row = db.session.get(OutboundEmail, email_id)
+        try:
+            transport(row, config)
+        except Exception as exc:  # any transport failure is retried later, never lost
+            log.warning("e-mail %s failed: %s", email_id, exc)
+            failed_for_good = row.attempts >= config["OUTBOX_MAX_ATTEMPTS"]
+            row.status = "failed" if failed_for_good else "pending"
+            row.last_error = str(exc)[:2000]
+            row.next_attempt_at = now + backoff(row.attempts)
+        else:
+            row.status = "sent"
+            row.sent_at = now
+            sent += 1
+        db.session.commit()
+    return sent
+
+
+def _transport_for(config):
+    return _smtp_transport if config.get("SMTP_HOST") else _console_transport
+
+
+def _console_transport(row: OutboundEmail, config) -> None:
+    log.info("e-mail (no SMTP_HOST set, not sent) to=%s subject=%r\n%s", row.to_address, row.subject, row.body)
+
+
+def _smtp_transport(row: OutboundEmail, config) -> None:
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message.set_content(row.body)
+    with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=20) as smtp:
+        if config.get("SMTP_USE_TLS"):
+            smtp.starttls()
+        if config.get("SMTP_USERNAME"):
+            smtp.login(config["SMTP_USERNAME"], config["SMTP_PASSWORD"])
+        smtp.send_message(message)

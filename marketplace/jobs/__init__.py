@@ -1,0 +1,1 @@
+"""Jobs: requesters' paid postings, task kinds, task import and export, eligibility rules."""

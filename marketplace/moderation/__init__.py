@@ -1,0 +1,1 @@
+"""Moderation: warnings, suspensions, appeals, requester blocks, country rules, notices to trainers."""

@@ -1,0 +1,1 @@
+"""Pay: work sessions, heartbeats, timesheets and earnings."""

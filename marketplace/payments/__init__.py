@@ -1,0 +1,1 @@
+"""Payments: the double-entry ledger, the Stripe gateway, charges, payout accounts, payouts, webhooks."""

@@ -1,0 +1,1 @@
+"""Quality: gold tasks, trainer scores, peer review, agreement, aggregation and exports."""

@@ -1,0 +1,156 @@
+"""Every scheduled job in one table (SCHEDULE), and the runner behind `flask scheduler run`.
+
+Bodies live in `<room>/periodic.py`, take `now`, are idempotent and return a count. The runner holds a
+lease row in the database: a second scheduler process keeps waiting and runs nothing until the lease lapses.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import IntegrityError
+
+from .core.models import SchedulerLease
+from .core.time import utcnow
+from .extensions import db
+
+log = logging.getLogger(__name__)
+LEASE_NAME = "scheduler"
+LEASE_SECONDS = 90
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    id: str
+    func: str  # "module.path:function"
+    trigger: str  # "interval" or "cron"
+    trigger_args: dict = field(default_factory=dict)
+    description: str = ""
+
+
+SCHEDULE: list[ScheduledJob] = [
+    ScheduledJob("send_outbox", "marketplace.core.periodic:send_outbox", "interval", {"seconds": 30},
+                 "Deliver queued e-mails (SMTP when configured, the log otherwise)."),
+]
+
+
+def resolve(path: str):
+    module_name, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def acquire_lease(holder: str, now, seconds: int = LEASE_SECONDS) -> bool:
+    """Take or renew the scheduler lease with one compare-and-set; True when this holder has it."""
+    expires = now + timedelta(seconds=seconds)
+    taken = db.session.execute(
+        sa.update(SchedulerLease)
+        .where(SchedulerLease.name == LEASE_NAME,
+               sa.or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now))
+        .values(holder=holder, expires_at=expires)
+    ).rowcount
+    if taken:
+        db.session.commit()
+        return True
+    try:
+        db.session.add(SchedulerLease(name=LEASE_NAME, holder=holder, expires_at=expires))
+        db.session.commit()
+        return True
+    except IntegrityError:
+        db.session.rollback()
+        return False
+
+
+def run_job(job_id: str, holder: str | None = None) -> int | None:
+    """Run one scheduled body now, if this process holds the lease; returns its count (None if skipped)."""
+    holder = holder or _holder()
+    job = next(j for j in SCHEDULE if j.id == job_id)
+    now = utcnow()
+    if not acquire_lease(holder, now):
+        log.info("scheduler: %s skipped, another process holds the lease", job_id)
+        return None
+    try:
+        count = resolve(job.func)(now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("scheduler: %s failed", job_id)
+        raise
+    finally:
+        db.session.remove()
+    log.info("scheduler: %s done (%s)", job_id, count)
+    return count
+
+
+_HOLDER: str | None = None
+
+
+def _holder() -> str:
+    global _HOLDER
+    if _HOLDER is None:
+        _HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    return _HOLDER
+
+
+def _run_in_app(job_id: str) -> None:
+    # APScheduler stores this textual reference in its job store; the app is rebuilt per process.
+    app = _APP or current_app._get_current_object()
+    with app.app_context():
+        run_job(job_id)
+
+
+_APP = None
+
+cli = AppGroup("scheduler", help="The scheduler process (one per deployment; a second one waits).")
+
+
+@cli.command("list")
+def list_jobs() -> None:
+    """Show every scheduled job."""
+    for job in SCHEDULE:
+        click.echo(f"{job.id:28} {job.trigger} {job.trigger_args}  {job.description}")
+
+
+@cli.command("run-once")
+@click.argument("job_id")
+@with_appcontext
+def run_once(job_id: str) -> None:
+    """Run one job now (still honouring the lease)."""
+    if job_id not in {j.id for j in SCHEDULE}:
+        raise click.ClickException(f"No scheduled job {job_id!r}; see `flask scheduler list`.")
+    click.echo(f"{job_id}: {run_job(job_id)}")
+
+
+@cli.command("run")
+@with_appcontext
+def run_scheduler() -> None:
+    """Run APScheduler with a persistent job store in this process until stopped."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    global _APP
+    _APP = current_app._get_current_object()
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    scheduler = BlockingScheduler(jobstores={"default": SQLAlchemyJobStore(url=url, tablename="apscheduler_jobs")},
+                                  job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+                                  timezone="UTC")
+    for job in SCHEDULE:
+        scheduler.add_job("marketplace.scheduler:_run_in_app", job.trigger, args=[job.id], id=job.id,
+                          replace_existing=True, **job.trigger_args)
+    click.echo(f"scheduler {_holder()} starting with {len(SCHEDULE)} jobs")
+    while True:
+        try:
+            scheduler.start()
+            break
+        except Exception:  # the store may be briefly unreachable; retry rather than die
+            log.exception("scheduler failed to start; retrying in 10 s")
+            time.sleep(10)

@@ -1,0 +1,50 @@
+"""Test data builders: small functions that make valid rows with sensible defaults."""
+from __future__ import annotations
+
+import itertools
+from functools import lru_cache
+
+from marketplace.accounts.models import TrainerExpertise, TrainerLanguage, User
+from marketplace.accounts.passwords import hash_password
+from marketplace.extensions import db
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+@lru_cache(maxsize=1)
+def _default_hash() -> str:
+    # argon2 is deliberately slow; hash the shared test password once per run.
+    return hash_password(DEFAULT_PASSWORD)
+
+
+def make_user(role: str = "worker", *, email: str | None = None, password: str | None = None,
+              display_name: str | None = None, country: str | None = "GB", languages=(("en", "native"),),
+              expertise=(), status: str = "active", commit: bool = True, **fields) -> User:
+    n = next(_counter)
+    user = User(email=email or f"{role}{n}@example.com", role=role,
+                password_hash=hash_password(password) if password else _default_hash(),
+                display_name=display_name or f"{role.capitalize()} {n}", status=status,
+                country=country if role == "worker" else fields.pop("country_override", None), **fields)
+    if role == "worker":
+        user.languages = [TrainerLanguage(code=c, proficiency=p) for c, p in languages]
+        user.expertise = [TrainerExpertise(area=a, detail=[]) for a in expertise]
+    db.session.add(user)
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return user
+
+
+def make_trainer(**kw) -> User:
+    return make_user("worker", **kw)
+
+
+def make_requester(**kw) -> User:
+    kw.setdefault("organisation", "Test Lab")
+    return make_user("requester", **kw)
+
+
+def make_admin(**kw) -> User:
+    return make_user("admin", **kw)
