@@ -15,7 +15,7 @@ def test_upgrade_from_empty_equals_models_and_downgrade_to_base_works():
     try:
         app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=fresh.url, SECRET_KEY="m" * 40)
         with app.app_context():
-            upgrade()
+            upgrade(revision="heads")
             with db.engine.connect() as conn:
                 context = MigrationContext.configure(conn, opts={"compare_type": True})
                 diff = compare_metadata(context, db.metadata)
