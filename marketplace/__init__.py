@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
+import pkgutil
 import sqlite3
 import uuid
 
@@ -76,19 +77,19 @@ def create_app(config_object=None, **overrides) -> Flask:
 
 
 def _register_rooms(app: Flask) -> None:
+    """Register each room's blueprints (from `views.py` and any `views_<part>.py`) and its `cli.py` group."""
     for room in ROOMS:
-        if not importlib.util.find_spec(f"marketplace.{room}"):
+        spec = importlib.util.find_spec(f"marketplace.{room}")
+        if spec is None:
             continue
-        for part in ("views", "cli"):
-            name = f"marketplace.{room}.{part}"
-            if not importlib.util.find_spec(name):
-                continue
-            module = importlib.import_module(name)
-            if part == "views":
-                for blueprint in getattr(module, "blueprints", None) or [module.bp]:
-                    app.register_blueprint(blueprint)
-            else:
-                app.cli.add_command(module.cli)
+        parts = sorted(info.name for info in pkgutil.iter_modules(spec.submodule_search_locations)
+                       if info.name == "views" or info.name.startswith("views_"))
+        for part in parts:
+            module = importlib.import_module(f"marketplace.{room}.{part}")
+            for blueprint in getattr(module, "blueprints", None) or [module.bp]:
+                app.register_blueprint(blueprint)
+        if importlib.util.find_spec(f"marketplace.{room}.cli"):
+            app.cli.add_command(importlib.import_module(f"marketplace.{room}.cli").cli)
 
 
 @event.listens_for(Engine, "connect")
