@@ -42,14 +42,14 @@ class AlphaResult:
         return f"alpha {self.alpha:.2f}: low agreement; check the instructions or the labels"
 
 
-def _hashable(value: Any) -> Hashable:
+def as_hashable(value: Any) -> Hashable:
     # Multi-label answers compare as sets: ["a", "b"] and ["b", "a"] are the same answer.
     if isinstance(value, (list, tuple, set, frozenset)):
         return frozenset(value)
     return value
 
 
-def _order_key(v: Any):
+def order_key(v: Any):
     # A stable order for mixed ids and labels (ints numerically, everything else as text), so results and tie
     # breaks never depend on the order rows came out of the database.
     if isinstance(v, frozenset):
@@ -59,7 +59,7 @@ def _order_key(v: Any):
     return (1, str(v))
 
 
-def _by_task(answers: Iterable[tuple[Any, Any, Any]]) -> dict[Any, dict[Any, Any]]:
+def answers_by_task(answers: Iterable[tuple[Any, Any, Any]]) -> dict[Any, dict[Any, Any]]:
     tasks: dict[Any, dict[Any, Any]] = defaultdict(dict)
     for trainer, task, value in answers:
         if value is None:
@@ -74,16 +74,16 @@ def krippendorff_alpha(answers: Iterable[tuple[Any, Any, Any]], level: str = "no
     """Alpha over all tasks of a job. nominal for labels; ordinal or interval for ratings (one scale at a time)."""
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
-    return _alpha_from_tasks(_by_task(answers), level)
+    return _alpha_from_tasks(answers_by_task(answers), level)
 
 
 def _alpha_from_tasks(tasks: Mapping[Any, Mapping[Any, Any]], level: str) -> AlphaResult:
-    per_task = [[_hashable(v) for v in by_trainer.values()] for by_trainer in tasks.values()]
+    per_task = [[as_hashable(v) for v in by_trainer.values()] for by_trainer in tasks.values()]
     per_task = [vals for vals in per_task if len(vals) >= 2]
     n_answers = sum(len(v) for v in per_task)
     if not per_task:
         return AlphaResult(None, level, 0, 0, "No task has answers from two trainers yet.")
-    domain = sorted({v for vals in per_task for v in vals}, key=_order_key)
+    domain = sorted({v for vals in per_task for v in vals}, key=order_key)
     if len(domain) == 1:
         # No variation at all: alpha is 0/0. Every pair agreed, but one value tells us nothing about reliability.
         return AlphaResult(None, level, len(per_task), n_answers,
@@ -114,11 +114,11 @@ def alpha_per_label(answers: Iterable[tuple[Any, Any, Any]],
     Works for single- and multi-label jobs; it shows WHICH label trainers disagree about, which the job-level
     alpha hides. Pass the job's label set so labels nobody picked still appear (as undefined).
     """
-    tasks = _by_task(answers)
+    tasks = answers_by_task(answers)
     picked = {t: {tr: _label_set(v) for tr, v in by.items()} for t, by in tasks.items()}
     all_labels = set(labels or ()) | {lab for by in picked.values() for s in by.values() for lab in s}
     out = {}
-    for label in sorted(all_labels, key=_order_key):
+    for label in sorted(all_labels, key=order_key):
         binary = {t: {tr: int(label in s) for tr, s in by.items()} for t, by in picked.items()}
         out[label] = _alpha_from_tasks(binary, "nominal")
     return out
@@ -184,12 +184,12 @@ def pairwise_agreement(answers: Iterable[tuple[Any, Any, Any]], min_common: int 
     a few tasks does not pay for every possible pair.
     """
     tables: dict[tuple[Any, Any], Counter] = defaultdict(Counter)
-    for by_trainer in _by_task(answers).values():
-        people = sorted(by_trainer, key=_order_key)
+    for by_trainer in answers_by_task(answers).values():
+        people = sorted(by_trainer, key=order_key)
         for a, b in combinations(people, 2):
-            tables[(a, b)][(_hashable(by_trainer[a]), _hashable(by_trainer[b]))] += 1
+            tables[(a, b)][(as_hashable(by_trainer[a]), as_hashable(by_trainer[b]))] += 1
     out = []
-    for (a, b), table in sorted(tables.items(), key=lambda kv: (_order_key(kv[0][0]), _order_key(kv[0][1]))):
+    for (a, b), table in sorted(tables.items(), key=lambda kv: (order_key(kv[0][0]), order_key(kv[0][1]))):
         n = sum(table.values())
         if n >= min_common:
             agree = sum(c for (x, y), c in table.items() if x == y)
@@ -219,4 +219,4 @@ def agreement_by_trainer(pairs: Iterable[PairAgreement]) -> dict[Any, TrainerAgr
                 row[3] += p.kappa * p.n_common
                 row[4] += p.n_common
     return {t: TrainerAgreement(t, r[0], r[1], r[2] / r[1], r[3] / r[4] if r[4] else None)
-            for t, r in sorted(acc.items(), key=lambda kv: _order_key(kv[0]))}
+            for t, r in sorted(acc.items(), key=lambda kv: order_key(kv[0]))}
