@@ -111,3 +111,7 @@ def test_experience_from_other_jobs_lowers_the_rate():
 def test_negative_experience_is_refused():
     with pytest.raises(ValueError):
         GoldSchedule().rate(-1)
+
+
+def test_the_apps_settings_give_the_documented_default_schedule(app):
+    assert GoldSchedule.from_config(app.config) == GoldSchedule()
