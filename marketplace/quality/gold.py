@@ -148,7 +148,10 @@ def score_boxes(answer, gold, rules) -> GoldResult:
     score = len(matches) / max(len(expected), len(drawn))
     passed = len(matched_gold) == len(expected) and n_extra <= rules.extra_box_tolerance
 
-    notes = [_why_unmatched(expected[g], drawn, t) for g in range(len(expected)) if g not in matched_gold]
+    # Explain each miss only against boxes not already matched to another expected box.
+    matched_drawn = {p for _, p, _ in matches}
+    free = [d for j, d in enumerate(drawn) if j not in matched_drawn]
+    notes = [_why_unmatched(expected[g], free, t) for g in range(len(expected)) if g not in matched_gold]
     if n_extra:
         notes.append(f"{n_extra} box{'es' if n_extra > 1 else ''} drawn where none was expected"
                      + (f" (up to {rules.extra_box_tolerance} allowed)" if rules.extra_box_tolerance else ""))
@@ -308,3 +311,26 @@ def summarise(results: Iterable[GoldResult | None]) -> Accuracy:
     scored = [r for r in results if r is not None]
     n = len(scored)
     return Accuracy(n, sum(r.passed for r in scored), sum(r.score for r in scored) / n if n else None)
+
+
+@dataclass(frozen=True)
+class Rescore:
+    """One trainer's item after the gold answer was corrected: the new result and whether it changed."""
+
+    trainer: Any
+    before: bool | None
+    after: GoldResult | None
+
+    @property
+    def changed(self) -> bool:
+        return (self.after.passed if self.after else None) != self.before
+
+
+def rescore_after_correction(kind: str, answers: Iterable[tuple[Any, Mapping[str, Any] | None, bool | None]],
+                             corrected_gold: Mapping[str, Any], rules: ScoringRules | None = None) -> list[Rescore]:
+    """Re-score every (trainer, answer, passed before) on a gold item whose answer the requester corrected.
+
+    The room stores the new results and tells each trainer whose result `changed`; the others keep theirs.
+    """
+    return [Rescore(trainer, before, score_gold(kind, answer, corrected_gold, rules))
+            for trainer, answer, before in answers]

@@ -1,7 +1,11 @@
 """Gold scoring per task kind, table-driven: pass/fail, partial score and the words the trainer reads."""
 from __future__ import annotations
 
+import itertools
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from marketplace.quality.boxes import Box, iou, iou_matrix, match_boxes
 from marketplace.quality.gold import (
@@ -9,6 +13,7 @@ from marketplace.quality.gold import (
     GoldResult,
     ScoringRules,
     needs_human_review,
+    rescore_after_correction,
     score_gold,
     summarise,
 )
@@ -53,6 +58,10 @@ CASES = [
     ("boxes_wrong_label_named", "bounding_boxes", {"boxes": [box("truck", 10, 20, 50, 30)]},
      {"boxes": [box("car", 10, 20, 50, 30)]}, None, False, 0.0,
      ["0 of 1 box matched", "labelled 'truck' instead of 'car'", "1 box drawn where none was expected"]),
+    ("boxes_miss_is_not_explained_by_a_box_used_elsewhere", "bounding_boxes",
+     # the one drawn box matches the first car and touches the second; the second is simply missing
+     {"boxes": [box("car", 0, 0, 12, 10)]}, {"boxes": [box("car", 0, 0, 10, 10), box("car", 10, 0, 10, 10)]},
+     None, False, 0.5, ["1 of 2 boxes matched", "expected 'car' box at (10,0) is missing"]),
     ("boxes_missing_box", "bounding_boxes", {"boxes": []}, {"boxes": [box("car", 10, 20, 50, 30)]}, None, False,
      0.0, ["expected 'car' box at (10,20) is missing"]),
     ("boxes_extra_box_fails_by_default", "bounding_boxes",
@@ -205,3 +214,37 @@ def test_summary_counts_scored_items_and_leaves_out_those_awaiting_review():
     assert acc.accuracy == pytest.approx(2 / 3)
     assert acc.text() == "67% (2 of 3 gold items correct)"
     assert summarise([]).text() == "No gold items scored yet."
+
+
+small_boxes = st.lists(st.builds(Box, st.sampled_from(["car", "bus"]), st.integers(0, 40), st.integers(0, 40),
+                                 st.integers(1, 30), st.integers(1, 30)), max_size=5)
+
+
+@settings(max_examples=200, deadline=None)
+@given(gold=small_boxes, pred=small_boxes, threshold=st.sampled_from([0.1, 0.3, 0.5]))
+def test_box_matching_is_a_valid_one_to_one_matching_as_large_as_any_other(gold, pred, threshold):
+    matches = match_boxes(gold, pred, threshold)
+    assert len({g for g, _, _ in matches}) == len({p for _, p, _ in matches}) == len(matches)
+    for g, p, v in matches:
+        assert gold[g].label == pred[p].label and v >= threshold and v == pytest.approx(iou(gold[g], pred[p]))
+    # brute force over every injective assignment of gold boxes to predicted boxes (or to nothing)
+    best = 0
+    for choice in itertools.product(range(-1, len(pred)), repeat=len(gold)):
+        used = [c for c in choice if c >= 0]
+        if len(used) == len(set(used)) and all(
+                c < 0 or (gold[g].label == pred[c].label and iou(gold[g], pred[c]) >= threshold)
+                for g, c in enumerate(choice)):
+            best = max(best, len(used))
+    assert len(matches) == best
+
+
+def test_rescoring_after_a_gold_correction_flips_exactly_the_affected_trainers():
+    # The gold said 'neutral'; the requester agrees with a contest that it is 'hateful' and corrects it.
+    answers = [("ann", {"label": "hateful"}, False), ("ben", {"label": "neutral"}, True),
+               ("cy", {"label": "hateful"}, False), ("dee", {"label": "spam"}, False)]
+    results = rescore_after_correction("classification", answers, {"label": "hateful"})
+    changed = {r.trainer: r.after.passed for r in results if r.changed}
+    assert changed == {"ann": True, "ben": False, "cy": True}
+    assert not [r for r in results if r.trainer == "dee"][0].changed
+    # and accuracies computed from the new results move accordingly
+    assert summarise([r.after for r in results]).n_passed == 2
