@@ -237,11 +237,15 @@ def goal_progress(week_seconds: int, goal_minutes: int | None) -> GoalProgress |
 # --- budget guarantee ------------------------------------------------------------------------------
 
 def session_reserve_cents(rate_cents_per_hour: int, check_interval_seconds: int, fee_basis_points: int = 0) -> int:
-    """What the escrow must hold for one session to run until the next budget check: pay plus its fee."""
+    """What the escrow must hold for one session to run until the next budget check: pay plus its fee.
+
+    Rounded UP, not half up as pay is: a reserve must never fall short of what the time will cost once it is
+    billed (and a second at $15/h, 0.4 cents, must not make an empty escrow look sufficient).
+    """
     if check_interval_seconds <= 0:
         raise ValueError("the check interval must be positive")
-    pay = pay_for_seconds(rate_cents_per_hour, check_interval_seconds)
-    return pay + fee_cents(pay, fee_basis_points)
+    pay = -(-rate_cents_per_hour * check_interval_seconds // 3600)
+    return pay + -(-pay * fee_basis_points // 10_000)
 
 
 def can_start_session(escrow_cents: int, rate_cents_per_hour: int, check_interval_seconds: int,
@@ -254,18 +258,15 @@ def can_start_session(escrow_cents: int, rate_cents_per_hour: int, check_interva
 
 
 def escrow_runway_seconds(available_cents: int, rate_cents_per_hour: int, fee_basis_points: int = 0) -> int:
-    """The most seconds of work the available escrow pays for, fee included (for "about 3.2 hours left")."""
+    """The most seconds of work the available escrow reserves, fee included (for "about 3.2 hours left");
+    a session can start exactly when this reaches the check interval."""
     if available_cents <= 0 or rate_cents_per_hour <= 0:
         return 0
-
-    def cost(seconds: int) -> int:
-        pay = pay_for_seconds(rate_cents_per_hour, seconds)
-        return pay + fee_cents(pay, fee_basis_points)
-
-    low, high = 0, available_cents * 3600 // rate_cents_per_hour + 3600
-    while low < high:  # cost is non-decreasing in seconds: find the last second that fits
+    low, high = 0, available_cents * 3600 // rate_cents_per_hour + 1
+    while low < high:  # the reserve is non-decreasing in seconds: find the last second that fits
         mid = (low + high + 1) // 2
-        low, high = (mid, high) if cost(mid) <= available_cents else (low, mid - 1)
+        fits = session_reserve_cents(rate_cents_per_hour, mid, fee_basis_points) <= available_cents
+        low, high = (mid, high) if fits else (low, mid - 1)
     return low
 
 
