@@ -235,3 +235,17 @@ def test_with_every_beacon_lost_each_session_loses_at_most_the_write_interval(de
         billable = sum((s.billable for s in result.sessions), timedelta(0))
         assert result.writes <= 2 * len(exact) + billable / DEFAULT_MIN_WRITE_INTERVAL
     check()
+
+
+def test_a_lost_beacon_before_a_pause_just_under_the_idle_gap_splits_the_session_without_billing_idle_time():
+    # The documented worst case: beats at 0..120 s were coalesced (the row still says 0), the going-idle
+    # beacon was lost, and the trainer came back after 200 s. The server cannot tell this from 320 s of
+    # silence, so it takes the side that never bills idle time: close at 0, new session at 320. The loss is
+    # at most the write interval plus the idle gap, and only when a beacon is lost.
+    beats = [Beat(at(s)) for s in (0, 30, 60, 90, 120, 320)]
+    exact = sessions_from_activity([b.at for b in beats])
+    sessions = replay(beats).sessions
+    assert exact == [(at(0), at(320))]
+    assert [(s.started_at, s.last_activity_at) for s in sessions] == [(at(0), at(0)), (at(320), at(320))]
+    assert _total(exact) - sum((s.billable for s in sessions), timedelta(0)) <= DEFAULT_MIN_WRITE_INTERVAL \
+        + DEFAULT_IDLE_GAP
