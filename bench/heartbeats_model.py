@@ -87,7 +87,8 @@ def simulate_page(events: list[tuple[float, str]], submits_write: bool = False,
     for offset, kind in events:
         at = T0 + timedelta(seconds=offset)
         tally.beats[kind] += 1
-        result = apply_heartbeat(state, at, DEFAULT_IDLE_GAP, write_interval, final=kind == "beacon" or (kind == "submit" and submits_write))
+        final = kind == "beacon" or (kind == "submit" and submits_write)
+        result = apply_heartbeat(state, at, DEFAULT_IDLE_GAP, write_interval, final=final)
         if result.closed is not None:
             done.append(result.closed)
             tally.writes[kind] += 1

@@ -14,6 +14,16 @@ HEARTBEAT_MAX_INTERVAL = timedelta(seconds=60)
 DEFAULT_IDLE_GAP = timedelta(seconds=300)
 # The stored last activity moves only when it would advance by more than this: at one heartbeat every 30 s
 # that is one write per 6 heartbeats. Final heartbeats (submit, blur, close, going idle) always write.
+#
+# The trade-off: between writes the stored last activity lags the real one by up to this interval, so
+#  - the clock the trainer sees (billed time, from the stored row) trails real time by up to 150 s until the
+#    next write or final beat catches it up;
+#  - if the page's final beacon is lost when the trainer walks away, billing stops at the stored activity,
+#    losing at most this interval (at most this plus the idle gap if they come back just inside the gap, as
+#    the server cannot tell that from a longer silence and never bills silence it cannot vouch for);
+#  - with the beacons delivered, billing equals the rule with every heartbeat stored, exactly;
+#  - idle time is never billed: the coalesced sessions always lie inside the exact ones.
+# Raising the interval lowers writes and raises the lag and the lost-beacon loss; check_settings() bounds it.
 DEFAULT_MIN_WRITE_INTERVAL = timedelta(seconds=150)
 
 

@@ -52,6 +52,12 @@ def test_heartbeat_rules(before, beat, final, after, needs_write, closed_and_new
     assert result == (after, needs_write, closed_and_new, closed)
 
 
+def test_starting_work_opens_a_session_at_server_time_with_nothing_billed_yet():
+    session = open_session(at(0))
+    assert (session.started_at, session.last_activity_at, session.is_open, session.billable) == (
+        at(0), at(0), True, timedelta(0))
+
+
 def test_heartbeat_result_unpacks_as_state_write_and_new():
     new_state, needs_write, closed_and_new, _closed = apply_heartbeat(state(0, 0), at(30), 300, 150)
     assert (new_state, needs_write, closed_and_new) == (state(0, 0), False, False)
