@@ -87,6 +87,26 @@ def week_label(week: datetime, tz_name: str | None = "UTC") -> str:
     return f"{first} {local_start:%H:%M} – {_day(local_end)} {local_end:%H:%M} {local_end.year} ({whose})"
 
 
+def day_bounds(moment: datetime, tz_name: str | None = "UTC") -> tuple[datetime, datetime]:
+    """The trainer's local calendar day holding `moment`, as UTC instants (23 or 25 hours on clock-change days),
+    for "today" on the work page's clock."""
+    tz = zone(tz_name)
+    day = as_utc(moment).astimezone(tz).date()
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def time_within(intervals: Iterable[tuple[datetime, datetime]], start: datetime, end: datetime) -> timedelta:
+    """Time of disjoint intervals falling inside [start, end): today's or this week's billed time."""
+    total = timedelta(0)
+    for piece_start, piece_end in intervals:
+        overlap = min(piece_end, end) - max(piece_start, start)
+        if overlap > timedelta(0):
+            total += overlap
+    return total
+
+
 # --- timesheets ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ def apply_heartbeat(state: SessionState, at: datetime,
     """
     idle_gap, min_write_interval = as_duration(idle_gap), as_duration(min_write_interval)
     gap = at - state.last_activity_at
-    if gap <= timedelta(0):
+    if gap <= timedelta(0) or (state.closed_at is not None and at <= state.closed_at):
         # Out-of-order delivery (several web servers, a slow beacon): time never moves backwards.
         return HeartbeatResult(state, False, False)
     if not state.is_open:

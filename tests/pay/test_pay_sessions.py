@@ -255,3 +255,8 @@ def test_a_lost_beacon_before_a_pause_just_under_the_idle_gap_splits_the_session
     assert [(s.started_at, s.last_activity_at) for s in sessions] == [(at(0), at(0)), (at(320), at(320))]
     assert _total(exact) - sum((s.billable for s in sessions), timedelta(0)) <= DEFAULT_MIN_WRITE_INTERVAL \
         + DEFAULT_IDLE_GAP
+
+
+def test_a_beat_before_an_explicit_stop_is_a_late_delivery_not_new_work():
+    stopped = SessionState(at(0), at(100), at(130))  # a row closed after its last activity, however it came
+    assert apply_heartbeat(stopped, at(120), 300, 150) == (stopped, False, False, None)

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from marketplace.core.time import week_start
 from marketplace.pay.calculations import (
-    iso_week_name, next_payday, payroll_week, split_by_week, time_per_key_and_week, time_per_week, week_label)
+    day_bounds, iso_week_name, next_payday, payroll_week, split_by_week, time_per_key_and_week, time_per_week,
+    time_within, week_label)
 from marketplace.pay.sessions import WorkInterval, attribute_pieces
 
 from .strategies import DEPTHS, instants, intervals
@@ -175,3 +176,20 @@ def test_payroll_week_is_finished_and_the_latest_such(depth):
         assert week + timedelta(days=7) <= run_at < week + timedelta(days=14)
         assert week == week_start(week)
     check()
+
+
+@pytest.mark.parametrize("moment, tz, start, end", [
+    (utc(2028, 1, 5, 12), "UTC", utc(2028, 1, 5), utc(2028, 1, 6)),
+    (utc(2028, 1, 5, 20), "Asia/Tokyo", utc(2028, 1, 5, 15), utc(2028, 1, 6, 15)),  # already the 6th in Tokyo
+    (utc(2028, 3, 12, 12), "America/New_York", utc(2028, 3, 12, 5), utc(2028, 3, 13, 4)),  # a 23-hour day
+    (utc(2028, 2, 29, 23, 30), "Not/AZone", utc(2028, 2, 29), utc(2028, 3, 1)),
+])
+def test_today_is_the_trainers_local_day(moment, tz, start, end):
+    assert day_bounds(moment, tz) == (start, end)
+
+
+def test_time_within_a_day_or_week_counts_only_the_overlap():
+    sessions = [(utc(2028, 1, 4, 23), utc(2028, 1, 5, 1)), (utc(2028, 1, 5, 9), utc(2028, 1, 5, 10)),
+                (utc(2028, 1, 5, 23, 30), utc(2028, 1, 6, 0, 30))]
+    assert time_within(sessions, *day_bounds(utc(2028, 1, 5, 12))) == 2.5 * H
+    assert time_within(sessions, utc(2028, 1, 3), utc(2028, 1, 10)) == 4 * H
