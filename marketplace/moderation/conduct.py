@@ -54,7 +54,7 @@ def publish_version(text: str, *, summary: str, actor: User | None, now: datetim
 
     Rules: only an admin (or the platform itself, loading the repository's file) publishes; the text parses into
     numbered clauses; a later version says in writing what changed and differs from the one in force.
-    Side effects: one audit row `conduct.published`; a notice (inbox, e-mail, banner) to every trainer with the date.
+    Side effects: one audit row `conduct.published`; a notice (inbox and e-mail) to every trainer with the date.
     """
     now = now or utcnow()
     if actor is not None and actor.role != Role.ADMIN:
@@ -86,7 +86,7 @@ def publish_version(text: str, *, summary: str, actor: User | None, now: datetim
              f"FairTrain published version {number} of the code of conduct on {date}; it applies from that date.\n\n"
              f"What changed: {version.summary}\n\n"
              "Every warning or suspension cites the clauses it relies on, so please read them.",
-             now=now, link=links.conduct_version(number), category="conduct", banner=True)
+             now=now, link=links.conduct_version(number), category="conduct")
     return version
 
 

@@ -17,12 +17,16 @@ def person_label(user_id: int | None) -> str:
     return f"{user.display_name} ({user.role_label})" if user else "a former account"
 
 
+def _short(text: str, length: int = 70) -> str:
+    return text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + "…"
+
+
 def _appeal_outcome(kind: str, subject_id: int) -> str:
     appeal = appeal_for(kind, subject_id)
     if appeal is None:
         return ""
     if appeal.is_open:
-        return f" Appealed on {appeal.filed_at:%-d %b %Y}; decision due by {appeal.deadline_at:%-d %b %Y}."
+        return f" Appealed on {appeal.filed_at:%-d %b %Y}; decision due by {appeal.deadline_at:%-d %b %Y, %H:%M} UTC."
     return f" Appeal {appeal.status} on {appeal.decided_at:%-d %b %Y}: {appeal.decision_reason}"
 
 
@@ -49,7 +53,8 @@ def appeal_items(user_id: int) -> list[RecordItem]:
         else:
             outcome = f"{a.status.capitalize()} on {a.decided_at:%-d %b %Y} by {person_label(a.decided_by_id)}: " \
                       f"{a.decision_reason}" + (f" Restored: {a.restored_summary}" if a.restored_summary else "")
-        items.append(RecordItem(when=a.filed_at, what=f"Your appeal against a {kind_label(a.kind)}: {a.description}",
+        what = f"Your appeal against a {kind_label(a.kind)}: {_short(a.description)}"
+        items.append(RecordItem(when=a.filed_at, what=what,
                                 decided_by=person_label(a.decided_by_id) if a.decided_by_id else "not yet decided",
                                 reason=a.text, outcome=outcome, link=links.appeal(a.id)))
     return items
