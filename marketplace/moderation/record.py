@@ -21,13 +21,18 @@ def _short(text: str, length: int = 70) -> str:
     return text if len(text) <= length else text[:length].rsplit(" ", 1)[0] + "…"
 
 
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
 def _appeal_outcome(kind: str, subject_id: int) -> str:
     appeal = appeal_for(kind, subject_id)
     if appeal is None:
         return ""
     if appeal.is_open:
-        return f" Appealed on {appeal.filed_at:%-d %b %Y}; decision due by {appeal.deadline_at:%-d %b %Y, %H:%M} UTC."
-    return f" Appeal {appeal.status} on {appeal.decided_at:%-d %b %Y}: {appeal.decision_reason}"
+        return f"Appealed on {appeal.filed_at:%-d %b %Y}; decision due by {appeal.deadline_at:%-d %b %Y, %H:%M} UTC."
+    return f"Appeal {appeal.status} on {appeal.decided_at:%-d %b %Y} by {person_label(appeal.decided_by_id)}: " \
+           f"{appeal.decision_reason}"
 
 
 def sanction_items(user_id: int) -> list[RecordItem]:
@@ -37,11 +42,11 @@ def sanction_items(user_id: int) -> list[RecordItem]:
                  "expired": f"Ended on {s.ended_at:%-d %b %Y}." if s.ended_at else "Ended.",
                  "lifted": f"Lifted on {s.ended_at:%-d %b %Y} by {person_label(s.ended_by_id)}: {s.end_reason}"
                  if s.ended_at else "Lifted.",
-                 "overturned": "Overturned on appeal."}[s.status]
+                 "overturned": ""}[s.status]  # the appeal's outcome says it all
         clauses = ", ".join(c.number for c in s.clauses)
         items.append(RecordItem(when=s.issued_at, what=f"{title(s)}, citing {clauses}",
                                 decided_by=person_label(s.issued_by_id), reason=s.reason,
-                                outcome=state + _appeal_outcome("sanction", s.id), link=links.sanction(s.id)))
+                                outcome=_join(state, _appeal_outcome("sanction", s.id)), link=links.sanction(s.id)))
     return items
 
 
@@ -63,10 +68,10 @@ def appeal_items(user_id: int) -> list[RecordItem]:
 def block_items(user_id: int) -> list[RecordItem]:
     items = []
     for b in blocks_of(user_id):
-        state = {"active": "Active.", "lifted": f"Lifted: {b.end_reason}", "overturned": "Overturned on appeal."}
+        state = {"active": "Active.", "lifted": f"Lifted: {b.end_reason}", "overturned": ""}
         items.append(RecordItem(when=b.created_at, what=f"Blocked from {requester_name(b.requester)}'s jobs",
                                 decided_by=person_label(b.requester_id), reason=b.reason,
-                                outcome=state[b.status] + _appeal_outcome("requester_block", b.id),
+                                outcome=_join(state[b.status], _appeal_outcome("requester_block", b.id)),
                                 link=links.block(b.id)))
     return items
 

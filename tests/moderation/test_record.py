@@ -23,13 +23,13 @@ def test_my_record_tells_the_whole_story_with_outcomes(client, db, login):
     login(trainer)
     page = client.get("/my-record").get_data(as_text=True)
     for text in ("Warnings and suspensions", "Warning (platform-wide), citing 1.1", "Ada (admin)",
-                 "Overturned on appeal", "Appeals", APPEAL, "Overturned on", "Bo (admin)", DECISION,
+                 "Appeal overturned on", "Appeals", APPEAL, "Overturned on", "Bo (admin)", DECISION,
                  "Requester blocks", "Blocked from Aurora AI Lab", "appeal.decided", "sanction.issued"):
         assert text in page, text
     assert "Someone else" not in page
     data = client.get("/my-record.json").get_json()
     sections = {s["key"]: s["items"] for s in data["sections"]}
-    assert sections["sanctions"][0]["outcome"].startswith("Overturned on appeal.")
+    assert sections["sanctions"][0]["outcome"].startswith("Appeal overturned on")
     assert DECISION in sections["appeals"][0]["outcome"] and sections["appeals"][0]["reason"] == APPEAL
     assert sections["blocks"][0]["decided_by"].startswith(requester.display_name)
     assert {e["action"] for e in data["events"]} >= {"sanction.issued", "appeal.filed", "appeal.decided",
