@@ -21,6 +21,10 @@ from .rules import parse_evidence
 from .views import bp, refused
 
 
+def _admin() -> User:
+    return current_user._get_current_object()
+
+
 def _start_of(day) -> datetime | None:
     return datetime.combine(day, time(0, 0), tzinfo=UTC) if day else None
 
@@ -40,7 +44,7 @@ def admin_appeals():
 def admin_appeal(appeal_id: int):
     appeal = services.get_appeal(appeal_id)
     form = DecideAppealForm()
-    own_decision = current_admin_id() == appeal.decision_maker_id
+    own_decision = current_user.id == appeal.decision_maker_id
     if form.validate_on_submit():
         try:
             services.decide_appeal(appeal, _admin(), outcome=form.outcome.data, reason=form.reason.data or "")
@@ -54,14 +58,6 @@ def admin_appeal(appeal_id: int):
     return render_template("moderation/admin_appeal.html", appeal=appeal, form=form, own_decision=own_decision,
                            kind_label=services.kind_label(appeal.kind), person=services.person_label,
                            now=utcnow()), refused()
-
-
-def _admin() -> User:
-    return current_user._get_current_object()
-
-
-def current_admin_id() -> int:
-    return _admin().id
 
 
 @bp.route("/admin/sanctions")
@@ -97,7 +93,7 @@ def admin_history(user_id: int):
 @role_required(Role.ADMIN)
 def issue_sanction(user_id: int):
     person = db.get_or_404(User, user_id)
-    if person.is_admin or person.id == current_admin_id():
+    if person.is_admin or person.id == current_user.id:
         abort(403, description="Admins cannot sanction themselves or another admin.")
     form = SanctionForm()
     clauses = services.current_clauses()

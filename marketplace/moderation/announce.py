@@ -19,13 +19,11 @@ def announce(where, subject: str, body: str, *, now: datetime, link: str | None 
     Same rule as core.notices.notify: the caller commits, so nothing is sent for a decision rolled back.
     """
     subject = subject[:200]
-    people = sa.select(User.id).where(where)
     notices = sa.insert(Notice).from_select(
         ["user_id", "created_at", "category", "subject", "body", "link", "is_banner"],
         sa.select(User.id, sa.literal(now, UTCDateTime), sa.literal(category), sa.literal(subject),
                   sa.literal(body), sa.literal(link, sa.String), sa.literal(banner)).where(where))
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(people.subquery())) or 0
-    db.session.execute(notices)
+    count = db.session.execute(notices).rowcount
     if email:
         text = body + (f"\n\nOpen FairTrain to read more: {link}" if link else "")
         db.session.execute(sa.insert(OutboundEmail).from_select(

@@ -17,7 +17,8 @@ APPEAL_STATUSES = ("open", "upheld", "overturned")
 BLOCK_STATUSES = ("active", "lifted", "overturned")
 WITHDRAWAL_STATUSES = ("scheduled", "effective", "cancelled")
 
-_URL = re.compile(r"^(https?://\S+|/\S*)$")
+# Evidence links: web addresses or paths on this site (never javascript:, data: or //other-host).
+_URL = re.compile(r"^(https?://\S+|/(?!/)\S*)$")
 
 
 def written_enough(text: str | None, minimum: int) -> bool:
@@ -46,6 +47,10 @@ def parse_evidence(text: str) -> list[EvidenceItem]:
         else:
             items.append(EvidenceItem(url=None, description=line))
     return items
+
+
+def is_safe_evidence_url(url: str | None) -> bool:
+    return url is None or bool(_URL.match(url))
 
 
 def is_blocking_level(level: str) -> bool:

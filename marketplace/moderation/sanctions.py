@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..accounts.models import User
 from ..core import audit, notices
@@ -17,7 +18,7 @@ from .appeals import Decision, register_appealable
 from .conduct import current_version
 from .models import ConductClause, Sanction, SanctionEvidence, sanction_clauses
 from .rules import (LEVEL_LABELS, LEVELS, SANCTION_REASON_MIN_CHARS, SCOPES, WRITTEN_REASON_MIN_CHARS,
-                    EvidenceItem, is_blocking_level, platform_status, written_enough)
+                    EvidenceItem, is_blocking_level, is_safe_evidence_url, platform_status, written_enough)
 
 
 def scope_label(sanction: Sanction) -> str:
@@ -90,6 +91,8 @@ def issue_sanction(target: User, actor: User, *, level: str, reason: str, clause
         errors["clause_ids"] = "Cite clauses of the code of conduct in force."
     if not evidence:
         errors["evidence"] = "Give at least one piece of evidence: a link to a task, gold failure, review or report."
+    elif not all(is_safe_evidence_url(e.url) and (e.url or e.description.strip()) for e in evidence):
+        errors["evidence"] = "Each piece of evidence needs words or a link starting with https://, http:// or /."
     if level == "temporary":
         if ends_at is None:
             errors["ends_at"] = "A temporary suspension needs an end date."
@@ -126,8 +129,6 @@ def issue_sanction(target: User, actor: User, *, level: str, reason: str, clause
 
 
 def _notify_issued(target: User, sanction: Sanction) -> None:
-    from flask import current_app
-
     window = current_app.config["APPEAL_WINDOW_DAYS"]
     lines = [f"An admin issued a {title(sanction).lower()} on {sanction.issued_at:%-d %B %Y, %H:%M} UTC."]
     if sanction.level == "temporary":

@@ -37,7 +37,9 @@ def _blocking(user_id: int, scope: str, scope_id: int | None, now: datetime) -> 
         sa.or_(Sanction.ends_at.is_(None), Sanction.ends_at > now))
     if scope_id is not None:
         query = query.where(Sanction.scope_id == scope_id)
-    return db.session.scalar(query.order_by(Sanction.level.desc(), Sanction.ends_at.desc()).limit(1))
+    # A deactivation outranks a suspension; among suspensions, the one ending last is the one that binds.
+    most_severe_first = sa.case((Sanction.level == "permanent", 0), else_=1)
+    return db.session.scalar(query.order_by(most_severe_first, Sanction.ends_at.desc()).limit(1))
 
 
 def _from_sanction(code: str, sanction: Sanction) -> Standing:

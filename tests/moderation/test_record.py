@@ -2,7 +2,6 @@
 import csv
 import io
 
-import sqlalchemy as sa
 
 from marketplace.moderation import services
 from tests.factories import make_admin, make_requester, make_sanction, make_trainer

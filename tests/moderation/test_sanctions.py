@@ -207,3 +207,26 @@ def test_platform_suspension_runs_the_pay_hook_so_work_in_progress_is_paid_up_to
         assert calls == [(trainer.id, T0)]
     finally:
         hooks.remove_hook(close_and_pay)
+
+
+def test_a_deactivation_outranks_a_suspension_in_standing(db):
+    trainer, admin = make_trainer(), make_admin()
+    with time_machine.travel(T0, tick=False):
+        make_sanction(trainer, admin, level="temporary", ends_at=T0 + timedelta(days=7))
+        make_sanction(trainer, admin, level="permanent", clauses=("2.1",))
+    assert trainer.status == "deactivated"
+    assert services.standing_for(trainer, T0 + timedelta(hours=1)).code == "deactivated"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "//evil.example/x", "data:text/html,<b>"])
+def test_evidence_links_must_be_web_addresses_or_site_paths(db, url):
+    with pytest.raises(ValidationFailed, match="link starting with"):
+        issue(make_trainer(), make_admin(), evidence=[EvidenceItem(url, "see link")])
+
+
+def test_evidence_lines_are_parsed_into_links_and_words():
+    from marketplace.moderation.rules import parse_evidence
+    items = parse_evidence("https://x.example/t/9 gold failed twice\n\n  javascript:alert(1) hi\n/tasks/3\nplain words")
+    assert [(i.url, i.description) for i in items] == [
+        ("https://x.example/t/9", "gold failed twice"), (None, "javascript:alert(1) hi"), ("/tasks/3", ""),
+        (None, "plain words")]
