@@ -15,7 +15,7 @@ from ..extensions import db
 from . import links
 from .appeals import Decision, register_appealable
 from .models import RequesterBlock
-from .rules import WRITTEN_REASON_MIN_CHARS, written_enough
+from .rules import MAX_ID, WRITTEN_REASON_MIN_CHARS, written_enough
 
 
 def requester_name(requester: User) -> str:
@@ -32,7 +32,7 @@ def block_trainer(requester: User, trainer_id: int, *, reason: str, now: datetim
     now = now or utcnow()
     if requester.role != Role.REQUESTER:
         raise Forbidden("Only requesters block trainers from their jobs.")
-    trainer = db.session.get(User, trainer_id) if trainer_id else None
+    trainer = db.session.get(User, trainer_id) if trainer_id and 0 < trainer_id <= MAX_ID else None
     if trainer is None or trainer.role != Role.WORKER:
         raise ValidationFailed(f"There is no trainer with ID {trainer_id}.", field="trainer_id")
     if not written_enough(reason, WRITTEN_REASON_MIN_CHARS):

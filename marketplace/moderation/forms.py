@@ -8,7 +8,7 @@ from wtforms import (BooleanField, DateField, IntegerField, RadioField, SelectFi
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..core.taxonomy import countries
-from .rules import LEVEL_LABELS
+from .rules import LEVEL_LABELS, MAX_ID
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -20,8 +20,9 @@ class SanctionForm(FlaskForm):
     level = RadioField("Sanction", choices=list(LEVEL_LABELS.items()), default="warning", validators=[DataRequired()])
     scope = SelectField("Applies to", choices=[("platform", "The whole platform"), ("job", "One job"),
                                                ("requester", "One requester's jobs")], default="platform")
-    scope_id = IntegerField("Job or requester ID", validators=[Optional(), NumberRange(min=1)],
-                            description="Only for a sanction limited to one job or one requester.")
+    scope_id = IntegerField("Job or requester ID", description="Only for a sanction limited to one job or one requester.",
+                            validators=[Optional(), NumberRange(min=1, max=MAX_ID,
+                                                                message="There is no job or requester with that ID.")])
     ends_on = DateField("Suspension ends on (UTC)", validators=[Optional()],
                         description="Temporary suspensions only; rights return automatically at 00:00 UTC that day.")
     clause_ids = MultiCheckboxField("Clauses of the code of conduct", coerce=int)
@@ -56,7 +57,8 @@ class DecideAppealForm(FlaskForm):
 
 class BlockForm(FlaskForm):
     trainer_id = IntegerField("Trainer ID", validators=[DataRequired(message="Give the trainer's ID."),
-                                                        NumberRange(min=1)],
+                                                        NumberRange(min=1, max=MAX_ID,
+                                                                    message="There is no trainer with that ID.")],
                               description="Shown next to the trainer's name on each work result.")
     reason = TextAreaField("Reason the trainer will read", render_kw={"rows": 3},
                            description="At least 20 characters. The trainer may appeal to a FairTrain admin.")

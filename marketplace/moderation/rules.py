@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 SANCTION_REASON_MIN_CHARS = 50
 WRITTEN_REASON_MIN_CHARS = 20  # appeal texts and decisions, lifts, blocks, severity, country withdrawals
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the schema; anything larger names nothing
+
 LEVELS = ("warning", "temporary", "permanent")
 LEVEL_LABELS = {"warning": "Warning", "temporary": "Temporary suspension", "permanent": "Permanent deactivation"}
 SCOPES = ("platform", "job", "requester")

@@ -17,7 +17,7 @@ from .announce import clear_banners
 from .appeals import Decision, register_appealable
 from .conduct import current_version
 from .models import ConductClause, Sanction, SanctionEvidence, sanction_clauses
-from .rules import (LEVEL_LABELS, LEVELS, SANCTION_REASON_MIN_CHARS, SCOPES, WRITTEN_REASON_MIN_CHARS,
+from .rules import (LEVEL_LABELS, LEVELS, MAX_ID, SANCTION_REASON_MIN_CHARS, SCOPES, WRITTEN_REASON_MIN_CHARS,
                     EvidenceItem, is_blocking_level, is_safe_evidence_url, platform_status, written_enough)
 
 
@@ -74,7 +74,7 @@ def issue_sanction(target: User, actor: User, *, level: str, reason: str, clause
         errors["scope"] = "Choose platform-wide, one job or one requester."
     elif scope == "platform":
         scope_id = None
-    elif not scope_id or scope_id < 1:
+    elif not scope_id or not 1 <= scope_id <= MAX_ID:
         errors["scope_id"] = f"Give the {scope}'s ID for a sanction limited to one {scope}."
     elif scope == "requester":
         requester = db.session.get(User, scope_id)

@@ -33,6 +33,7 @@ def test_requester_blocks_a_trainer_from_the_page_and_the_trainer_reads_why(clie
 @pytest.mark.parametrize("trainer_id, reason, message", [
     (None, REASON, "Give the trainer&#39;s ID"),
     (999_999, REASON, "no trainer with ID 999999"),
+    (99_999_999_999, REASON, "no trainer with that ID"),
     ("self", REASON, "no trainer with ID"),
     ("trainer", "lazy", "at least 20 characters"),
 ])

@@ -52,6 +52,7 @@ def test_warning_tells_the_trainer_reason_clauses_evidence_and_how_to_appeal(db)
     ("ends_at", {"level": "temporary", "is_severe": True, "severity_justification": SEVERITY_REASON}, "end date"),
     ("level", {"level": "ban"}, "Choose a warning"),
     ("scope_id", {"scope": "job"}, "job's ID"),
+    ("scope_id", {"scope": "job", "scope_id": 2**40}, "job's ID"),
 ])
 def test_sanction_without_reason_clauses_or_evidence_is_refused_and_nothing_is_written(db, field, overrides, message):
     trainer, admin = make_trainer(), make_admin()
