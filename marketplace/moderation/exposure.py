@@ -19,8 +19,9 @@ class ExposurePolicy:
     """What the matching code honours: skip content-warning jobs entirely, or stop after the daily minutes."""
 
     accepts_content_warning_jobs: bool
-    daily_limit_minutes: int
+    daily_limit_minutes: int  # the limit in force: the trainer's own when lower, else the platform's
     platform_limit_minutes: int
+    personal_limit_minutes: int | None = None
 
 
 def exposure_policy(user: User) -> ExposurePolicy:
@@ -30,7 +31,7 @@ def exposure_policy(user: User) -> ExposurePolicy:
         return ExposurePolicy(True, platform, platform)
     personal = setting.daily_limit_minutes
     limit = platform if personal is None else min(personal, platform)
-    return ExposurePolicy(not setting.is_opted_out, limit, platform)
+    return ExposurePolicy(not setting.is_opted_out, limit, platform, personal)
 
 
 def update_exposure(user: User, *, is_opted_out: bool, daily_limit_minutes: int | None,

@@ -84,7 +84,8 @@ class WithdrawalForm(FlaskForm):
 class ExposureForm(FlaskForm):
     is_opted_out = BooleanField("Do not offer me jobs with a content warning")
     daily_limit_minutes = IntegerField("My daily limit for content-warning work (minutes)",
-                                       validators=[Optional(), NumberRange(min=0, max=1440)])
+                                       validators=[Optional(), NumberRange(min=0, max=1440)],
+                                       description="Leave empty to use the platform's limit.")
 
 
 class FindPersonForm(FlaskForm):

@@ -131,7 +131,7 @@ def exposure_settings():
     policy = services.exposure_policy(current_user)
     form = ExposureForm(data=None if request.method == "POST" else {
         "is_opted_out": not policy.accepts_content_warning_jobs,
-        "daily_limit_minutes": policy.daily_limit_minutes})
+        "daily_limit_minutes": policy.personal_limit_minutes})
     if form.validate_on_submit():
         try:
             services.update_exposure(current_user, is_opted_out=form.is_opted_out.data,
@@ -143,6 +143,7 @@ def exposure_settings():
         else:
             flash("Saved. This choice never affects your standing, ratings or other work.", "success")
             return redirect(url_for("moderation.exposure_settings"))
+    form.daily_limit_minutes.render_kw = {"placeholder": f"{policy.platform_limit_minutes} (the platform's limit)"}
     return render_template("moderation/exposure.html", form=form, policy=policy), refused()
 
 
