@@ -47,7 +47,7 @@ def _from_sanction(code: str, sanction: Sanction) -> Standing:
                     reason=f"{LEVEL_LABELS[sanction.level]} {scope_label(sanction)}: {sanction.reason}")
 
 
-def standing_for(user: User, now: datetime | None = None, *, job_id: int | None = None,
+def standing_for(user: User, now: datetime | None = None, job_id: int | None = None,
                  requester_id: int | None = None) -> Standing:
     """Whether `user` may start new work at `now`, and if not, the written reason and the decision's page.
 
