@@ -98,6 +98,11 @@ class Config:
     APPEAL_WINDOW_DAYS = _env_int("APPEAL_WINDOW_DAYS", 14)
     APPEAL_DECISION_DAYS = _env_int("APPEAL_DECISION_DAYS", 7)
     IDLE_GAP_SECONDS = _env_int("IDLE_GAP_SECONDS", 300)
+    APPEAL_ESCALATE_HOURS = _env_int("APPEAL_ESCALATE_HOURS", 48)  # warn every admin this long before a deadline
+    APPEAL_MAX_ATTACHMENTS = _env_int("APPEAL_MAX_ATTACHMENTS", 5)
+    APPEAL_ATTACHMENT_MAX_BYTES = _env_int("APPEAL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+    COUNTRY_WITHDRAWAL_MIN_NOTICE_DAYS = _env_int("COUNTRY_WITHDRAWAL_MIN_NOTICE_DAYS", 30)
+    HARMFUL_CONTENT_DAILY_LIMIT_MINUTES = _env_int("HARMFUL_CONTENT_DAILY_LIMIT_MINUTES", 120)
 
     # Quality: gold mix rate decays from START to FLOOR, halfway after HALF_LIFE tasks (quality/gold_rate.py).
     QUALITY_GOLD_RATE_START = float(os.environ.get("QUALITY_GOLD_RATE_START", "0.10"))

@@ -41,6 +41,12 @@ class ScheduledJob:
 SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("send_outbox", "marketplace.core.periodic:send_outbox", "interval", {"seconds": 30},
                  "Deliver queued e-mails (SMTP when configured, the log otherwise)."),
+    ScheduledJob("moderation_expire_sanctions", "marketplace.moderation.periodic:expire_sanctions", "interval",
+                 {"minutes": 1}, "End temporary suspensions at their end date and restore standing."),
+    ScheduledJob("moderation_escalate_appeals", "marketplace.moderation.periodic:escalate_appeals", "interval",
+                 {"minutes": 30}, "Tell every admin (once) about appeals near or past their decision deadline."),
+    ScheduledJob("moderation_country_withdrawals", "marketplace.moderation.periodic:apply_country_withdrawals",
+                 "interval", {"minutes": 5}, "Make country withdrawals effective at the end of their notice."),
 ]
 
 

@@ -80,8 +80,10 @@ def seed_accounts() -> list[tuple[str, str, str]]:
     return logins
 
 
+from . import moderation as _moderation  # noqa: E402
+
 # Steps run in order; later rooms append their own step here (assessments, jobs, work, pay ...).
-STEPS = [seed_accounts]
+STEPS = [seed_accounts, _moderation.seed]
 
 
 def seed_all() -> list[tuple[str, str, str]]:
