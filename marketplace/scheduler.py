@@ -41,6 +41,10 @@ class ScheduledJob:
 SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("send_outbox", "marketplace.core.periodic:send_outbox", "interval", {"seconds": 30},
                  "Deliver queued e-mails (SMTP when configured, the log otherwise)."),
+    ScheduledJob("expire_qualifications", "marketplace.assessments.periodic:expire_qualifications", "interval",
+                 {"minutes": 30}, "Warn holders before a qualification expires; expire those past their validity."),
+    ScheduledJob("close_abandoned_attempts", "marketplace.assessments.periodic:close_abandoned_attempts",
+                 "interval", {"minutes": 5}, "Submit assessment attempts left open past their time limit (late)."),
 ]
 
 
