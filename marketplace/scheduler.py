@@ -47,6 +47,10 @@ SCHEDULE: list[ScheduledJob] = [
                  {"minutes": 30}, "Tell every admin (once) about appeals near or past their decision deadline."),
     ScheduledJob("moderation_country_withdrawals", "marketplace.moderation.periodic:apply_country_withdrawals",
                  "interval", {"minutes": 5}, "Make country withdrawals effective at the end of their notice."),
+    ScheduledJob("expire_qualifications", "marketplace.assessments.periodic:expire_qualifications", "interval",
+                 {"minutes": 30}, "Warn holders before a qualification expires; expire those past their validity."),
+    ScheduledJob("close_abandoned_attempts", "marketplace.assessments.periodic:close_abandoned_attempts",
+                 "interval", {"minutes": 5}, "Submit assessment attempts left open past their time limit (late)."),
 ]
 
 

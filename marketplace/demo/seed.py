@@ -85,6 +85,10 @@ from . import moderation as _moderation  # noqa: E402
 # Steps run in order; later rooms append their own step here (assessments, jobs, work, pay ...).
 STEPS = [seed_accounts, _moderation.seed]
 
+from . import assessments as _assessments  # noqa: E402  (a room's step, appended in order)
+
+STEPS.append(_assessments.seed)
+
 
 def seed_all() -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []
