@@ -23,7 +23,8 @@ from tests.factories import make_admin, make_requester, make_sanction, make_trai
 # Endpoints that start new work. A room adds its endpoints here when it guards them; the test fails when a guard
 # appears or disappears without this list changing, so the set is reviewed, not accidental.
 EXPECTED_GUARDED: set[str] = {
-    # assessments, jobs, assignment, pay and api rooms add theirs here as they land, e.g.
+    "assessments.start", "api_assessments.start_attempt",
+    # jobs, assignment, pay and api rooms add theirs here as they land, e.g.
     # "assessments.start_attempt", "assignment.claim_task", "jobs.publish_job"
 }
 
@@ -36,6 +37,10 @@ OPEN_POSTS = {
     "moderation.requester_blocks", "moderation.lift_block",  # a requester keeping someone off their own jobs
     "moderation.admin_appeal", "moderation.issue_sanction", "moderation.lift_sanction", "moderation.admin_conduct",
     "moderation.admin_countries", "moderation.cancel_withdrawal",
+    # Finishing an attempt already started (work in progress), contesting a grade, and admins' assessment work.
+    "assessments.save", "assessments.submit", "api_assessments.submit_attempt", "assessments.contest",
+    "assessments.answer_contest", "assessments.grant", "assessments.revoke", "assessments.review_attempt",
+    "assessments.import_file",
     # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
     "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
 }
