@@ -1,0 +1,282 @@
+"""Sandbox supervisor: builds the isolated view, starts the test runner under limits, then ends every process left."""
+# Run by the app as `python -I -S _sandbox_boot.py CONFIG` (standard library only, never imported by the app),
+# usually as PID 1 of fresh pid/net/mount namespaces made by util-linux `unshare`. It stays trusted: it forks the
+# runner, which alone drops privileges and takes the limits, and it reports to the parent on a pipe the runner
+# cannot see. Everything it needs is imported before the root is switched.
+import ctypes
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import stat
+import sys
+import time
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 1, 24, 28
+PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 36, 38
+# SECBIT_NOROOT | _LOCKED | NO_SETUID_FIXUP | _LOCKED | KEEP_CAPS_LOCKED: uid 0 gains no capabilities on exec.
+SECUREBITS_NO_ROOT = 0x2F
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "loongarch64": 41, "ppc64le": 203, "s390x": 217}
+REPORT_LIMIT = 1 << 20
+DEVICES = ("null", "zero", "full", "random", "urandom")
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _prctl(option: int, arg: int) -> None:
+    _check(_libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), f"prctl({option})")
+
+
+def _mount(source, target, fstype, flags, data=None) -> None:
+    enc = (lambda v: v.encode() if isinstance(v, str) else v)
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)),
+           f"mount {target}")
+
+
+def _bind_readonly(source: str, target: str) -> None:
+    _mount(source, target, None, MS_BIND)
+    # A read-only remount must repeat the flags the source mount is locked with (in a user namespace).
+    flags = os.statvfs(source).f_flag
+    keep = (MS_NOEXEC if flags & os.ST_NOEXEC else 0) | (MS_NOATIME if flags & os.ST_NOATIME else 0) | (
+        MS_NODIRATIME if flags & os.ST_NODIRATIME else 0) | (MS_RELATIME if flags & getattr(os, "ST_RELATIME", 4096)
+                                                             else 0)
+    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | keep)
+
+
+def build_root(cfg: dict) -> str:
+    """A private, size-limited tmpfs root holding read-only system directories, a few devices and the scratch dir.
+
+    Nothing else of the host file system (the app, its instance folder, /root, /home, /etc) exists in it.
+    """
+    new_root = cfg["new_root"]
+    uid, gid = cfg["uid"], cfg["gid"]
+    _mount(None, "/", None, MS_REC | MS_PRIVATE)
+    _mount("tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={cfg['scratch_mb']}m,nr_inodes=4096,mode=0755")
+    for path in cfg["system_paths"]:
+        target = new_root + path
+        if os.path.islink(path):
+            os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+            os.symlink(os.readlink(path), target)
+        elif os.path.isdir(path):
+            os.makedirs(target, mode=0o755, exist_ok=True)
+            _bind_readonly(path, target)
+    os.makedirs(new_root + "/dev", mode=0o755, exist_ok=True)
+    for name in DEVICES:
+        if os.path.exists("/dev/" + name):
+            open(new_root + "/dev/" + name, "w").close()
+            _mount("/dev/" + name, new_root + "/dev/" + name, None, MS_BIND)
+    os.makedirs(new_root + "/etc", mode=0o755, exist_ok=True)
+    with open(new_root + "/etc/passwd", "w") as fh:
+        fh.write(f"root:x:0:0:root:/:/bin/false\nsandbox:x:{uid}:{gid}:sandbox:/sandbox:/bin/false\n")
+    with open(new_root + "/etc/group", "w") as fh:
+        fh.write(f"root:x:0:\nsandbox:x:{gid}:\n")
+    os.mkdir(new_root + "/tmp", 0o777)
+    os.chmod(new_root + "/tmp", 0o1777)
+    scratch = new_root + "/sandbox"
+    os.mkdir(scratch, 0o700)
+    for name in os.listdir(cfg["staging"]):
+        shutil.copyfile(os.path.join(cfg["staging"], name), os.path.join(scratch, name))
+    if cfg["drop_uid"]:
+        os.chown(scratch, uid, gid)
+    # Switch to the new root and detach the old one entirely, so no path leads back to the host file system.
+    os.chdir(new_root)
+    number = SYS_PIVOT_ROOT.get(os.uname().machine)
+    if number is None:
+        raise OSError(f"pivot_root is not known on {os.uname().machine}")
+    _check(_libc.syscall(number, b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
+    os.chdir("/")
+    return "/sandbox"
+
+
+def drop_capabilities() -> None:
+    """In a user namespace the runner is uid 0 there: remove every capability it would otherwise keep."""
+    for cap in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0) != 0 and ctypes.get_errno() == 22:
+            break  # EINVAL: past the last capability this kernel knows
+    _prctl(PR_SET_SECUREBITS, SECUREBITS_NO_ROOT)
+
+
+def start_runner(cfg: dict, scratch: str) -> None:
+    """In the forked child: limits, identity, then exec the runner. Never returns."""
+    try:
+        os.setsid()
+        os.chdir(scratch)
+        os.umask(0o022)
+        for name, value in cfg["rlimits"].items():
+            resource.setrlimit(getattr(resource, name), tuple(value))
+        os.nice(cfg.get("nice", 10))
+        if cfg["drop_uid"]:
+            os.setgroups([])
+            os.setgid(cfg["gid"])
+            os.setuid(cfg["uid"])
+        if cfg["namespaces"] == "user":
+            drop_capabilities()
+        _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
+        os.closerange(3, 65536)
+        argv = [cfg["python"], "-I", "-S", "-B", "_runner.py", json.dumps(cfg["runner"])]
+        os.execve(cfg["python"], argv, cfg["env"])
+    except BaseException as exc:  # noqa: BLE001 -- report anything and never fall through into supervisor code
+        os.write(2, f"sandbox: could not start the test runner: {exc}\n".encode())
+    os._exit(127)
+
+
+def _children_of(pid: int) -> list[int]:
+    """Every live descendant of pid, read from /proc (used where there is no pid namespace)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as fh:
+                    fields = fh.read().rpartition(b")")[2].split()
+                parents[int(entry)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        current = frontier.pop()
+        kids = [child for child, parent in parents.items() if parent == current]
+        found += kids
+        frontier += kids
+    return found
+
+
+def _reap() -> list:
+    reaped = []
+    while True:
+        try:
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+        except ChildProcessError:
+            return reaped
+        if pid == 0:
+            return reaped
+        reaped.append((pid, status, usage))
+
+
+def _record_runner(out: dict, status: int, usage) -> None:
+    out["runner_status"] = _describe_status(status)
+    out["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 3)
+    out["max_rss_kb"] = usage.ru_maxrss
+
+
+def end_everything() -> list:
+    """Kill every process the runner left behind, whatever it did to hide (setsid, double fork); reap them all."""
+    reaped = []
+    for _attempt in range(2000):
+        if os.getpid() == 1:
+            # PID 1 of our own pid namespace: -1 means every other process in it, nothing outside it.
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        else:
+            # No pid namespace: we are a child subreaper, so orphans come back to us and stay in our tree.
+            for pid in _children_of(os.getpid()):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        try:
+            while True:
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+                if pid == 0:
+                    break
+                reaped.append((pid, status, usage))
+        except ChildProcessError:
+            return reaped  # no children left at all
+        time.sleep(0.002)
+    return reaped
+
+
+def read_report(path: str) -> str:
+    """The runner's report, read without following links or blocking on a FIFO the code under test put there."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        return os.read(fd, REPORT_LIMIT).decode("utf-8", "replace")
+    finally:
+        os.close(fd)
+
+
+def supervise(cfg: dict, runner: int, control_fd: int, out: dict) -> None:
+    """Wait for the runner, the wall-clock limit or the parent's stop request, reaping orphans meanwhile."""
+    deadline = time.monotonic() + cfg["wall_seconds"]
+    watch = [control_fd]
+    try:
+        watch.append(os.pidfd_open(runner))
+    except (AttributeError, OSError):
+        pass  # older kernel: poll on the short select timeout instead
+    while True:
+        for pid, status, usage in _reap():
+            if pid == runner:
+                _record_runner(out, status, usage)
+                return
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            out["stopped"] = "wall"
+            return
+        readable, _, _ = select.select(watch, [], [], min(remaining, 0.05))
+        if control_fd in readable and not os.read(control_fd, 64):
+            out["stopped"] = "parent"  # the parent asked us to stop (output flood) or died
+            return
+
+
+def _describe_status(status: int) -> dict:
+    if os.WIFSIGNALED(status):
+        return {"signal": os.WTERMSIG(status)}
+    return {"exit": os.WEXITSTATUS(status)}
+
+
+def main() -> None:
+    cfg = json.loads(sys.argv[1])
+    os.umask(0o022)  # directories made for the new root must be traversable by the sandbox uid
+    status_fd, control_fd = cfg["status_fd"], cfg["control_fd"]
+    os.set_inheritable(status_fd, False)
+    os.set_inheritable(control_fd, False)
+    out = {"setup_error": None, "runner_status": None, "stopped": None, "pid1": os.getpid() == 1}
+    try:
+        if cfg["namespaces"]:
+            scratch = build_root(cfg)
+        else:
+            scratch = cfg["staging"]
+            if cfg["drop_uid"]:
+                os.chown(scratch, cfg["uid"], cfg["gid"])
+        _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    except Exception as exc:  # noqa: BLE001 -- fail closed: no runner starts with a layer missing
+        out["setup_error"] = f"{type(exc).__name__}: {exc}"
+        os.write(status_fd, json.dumps(out).encode())
+        os._exit(0)
+    runner = os.fork()
+    if runner == 0:
+        start_runner(cfg, scratch)
+    supervise(cfg, runner, control_fd, out)
+    for pid, status, usage in end_everything():
+        if pid == runner and out["runner_status"] is None:
+            _record_runner(out, status, usage)
+    out["report"] = read_report(os.path.join(scratch, cfg["runner"]["report"]))
+    data = json.dumps(out).encode()
+    while data:
+        data = data[os.write(status_fd, data):]
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

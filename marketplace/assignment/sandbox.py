@@ -1,0 +1,420 @@
+"""Code-review sandbox: runs a task's Python tests against AI-written code in an isolated, limited process."""
+# Pure module (no flask, no db). The work page's "Run tests" button calls run_python_tests(); the result is shown
+# to the trainer and stored with the answer (SandboxResult.to_dict()). How the isolation is built:
+#   parent (this module) --unshare--> _sandbox_boot.py (trusted supervisor, PID 1 of new pid/net/mount/ipc/uts
+#   namespaces, root of a private tmpfs) --fork, limits, unprivileged uid--> _sandbox_runner.py (+ _sandbox_guard.py)
+# and the parent enforces the output cap and a back-stop deadline. Where namespaces are unavailable the same
+# supervisor runs without them and the result lists what is missing (see README "Code review sandbox").
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from marketplace.assignment.sandbox_report import SandboxResult, TestOutcome, build_result
+
+__all__ = ["DEFAULT", "Isolation", "SandboxLimits", "SandboxResult", "TestOutcome", "run_python_tests"]
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+MAX_SOURCE_BYTES = 1 << 20
+STATUS_LIMIT = 2 << 20
+BACKSTOP_SLACK_SECONDS = 10.0  # beyond the wall limit, for set-up and clean-up, before the parent kills everything
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# Each run gets its own uid from this range (as root), so the process limit of one run is not shared with another
+# and "every process of this uid" names exactly one run's processes.
+UID_BASE, UID_SPAN = 2_000_000_000, 100_000_000
+NOBODY = 65534
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """What one run may use. The four first are settings (config.py SANDBOX_*); the rest are fixed defaults."""
+
+    cpu_seconds: int = 10
+    wall_seconds: float = 20.0
+    memory_mb: int = 512
+    output_bytes: int = 64 * 1024  # kept per stream (stdout, stderr)
+    file_size_mb: int = 16  # largest file the code may write
+    scratch_mb: int = 64  # size of the private tmpfs holding the scratch dir (with namespaces)
+    processes: int = 32  # processes and threads of the sandbox uid
+    open_files: int = 64
+    output_flood_bytes: int = 8 << 20  # output read (and discarded) before the run is stopped
+
+    def __post_init__(self):
+        for name, value in asdict(self).items():
+            if not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"sandbox limit {name} must be a positive number, got {value!r}")
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> SandboxLimits:
+        """Limits from the app's settings (SANDBOX_CPU_SECONDS, _MEMORY_MB, _WALL_SECONDS, _OUTPUT_BYTES)."""
+        return cls(
+            cpu_seconds=int(config.get("SANDBOX_CPU_SECONDS", cls.cpu_seconds)),
+            memory_mb=int(config.get("SANDBOX_MEMORY_MB", cls.memory_mb)),
+            wall_seconds=float(config.get("SANDBOX_WALL_SECONDS", cls.wall_seconds)),
+            output_bytes=int(config.get("SANDBOX_OUTPUT_BYTES", cls.output_bytes)),
+        )
+
+
+DEFAULT = SandboxLimits()
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """Which layers to use. namespaces: "auto" (when they work here), "require" (refuse without), "off"."""
+
+    namespaces: str = "auto"
+    audit_hook: bool = True
+
+    def __post_init__(self):
+        if self.namespaces not in ("auto", "require", "off"):
+            raise ValueError("namespaces must be 'auto', 'require' or 'off'")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    namespaces: str  # "root" (real root makes them), "user" (an unprivileged user namespace) or ""
+    python: str | None
+    system_paths: tuple[str, ...]
+    uid: int | None
+    audit_hook: bool
+    missing: tuple[str, ...] = field(default=())
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        layers = ["rlimits", "own_session", "clean_environment", "no_new_privs"]
+        if self.namespaces:
+            layers += ["pid_namespace", "net_namespace", "mount_namespace", "ipc_namespace", "scratch_tmpfs"]
+            layers += ["user_namespace", "no_capabilities"] if self.namespaces == "user" else []
+        else:
+            layers.append("subreaper")
+        if self.uid is not None:
+            layers.append("unprivileged_uid")
+        if self.audit_hook:
+            layers.append("audit_hook")
+        return tuple(layers)
+
+
+def run_python_tests(code: str, tests: str, *, limits: SandboxLimits = DEFAULT,
+                     isolation: Isolation = Isolation(), scratch_root: str | None = None) -> SandboxResult:
+    """Run `tests` (a test module importing `solution`) against `code` (solution.py) in the sandbox.
+
+    Never raises for anything the code does; every outcome, including a sandbox that cannot run safely here, is a
+    SandboxResult whose `status` and `summary` say what happened.
+    """
+    for label, text in (("code", code), ("tests", tests)):
+        if not isinstance(text, str):
+            raise TypeError(f"{label} must be a str")
+        if len(text.encode("utf-8", "replace")) > MAX_SOURCE_BYTES:
+            return SandboxResult(status="error", summary=f"The {label} is larger than {MAX_SOURCE_BYTES} bytes.",
+                                 limits=limits)
+    plan = _plan(isolation)
+    if plan.python is None:
+        return SandboxResult(status="error", limits=limits, missing_layers=plan.missing,
+                             summary="Sandbox unavailable: " + "; ".join(plan.missing))
+    result = _execute(code, tests, limits, plan, scratch_root or tempfile.gettempdir())
+    log.info("sandbox run: status=%s tests=%d duration=%.2fs cpu=%s layers=%s", result.status, len(result.tests),
+             result.duration_seconds, result.cpu_seconds, ",".join(result.layers))
+    return result
+
+
+# --- choosing the layers -------------------------------------------------------------------------------------
+
+_probe_lock = threading.Lock()
+_probe_results: dict[str, str | None] = {}
+
+
+def _plan(isolation: Isolation) -> _Plan:
+    root = os.geteuid() == 0
+    missing: list[str] = []
+    namespaces = ""
+    if isolation.namespaces == "off":
+        missing.append("namespaces: turned off")
+    else:
+        kind = "root" if root else "user"
+        problem = _namespace_problem(kind, isolation.audit_hook)
+        if problem is None:
+            namespaces = kind
+        else:
+            missing.append(f"namespaces: {problem}")
+            if isolation.namespaces == "require":
+                return _Plan("", None, (), None, isolation.audit_hook, tuple(missing))
+    python = _interpreter(world_usable=root and not namespaces)
+    if python is None:
+        missing.append("no Python interpreter that an unprivileged uid can run (and hostile code never runs as "
+                       "root)")
+    if not root:
+        missing.append("unprivileged_uid: the app does not run as root, so the code runs as the app's own user")
+    if not isolation.audit_hook:
+        missing.append("audit_hook: turned off")
+    return _Plan(namespaces, python, _system_paths(python), _pick_uid() if root else None, isolation.audit_hook,
+                 tuple(missing))
+
+
+def _namespace_problem(kind: str, audit_hook: bool) -> str | None:
+    """Whether namespaces work here, found once per process by a real run of a trivial test (None: they work)."""
+    with _probe_lock:
+        if kind not in _probe_results:
+            unshare = shutil.which("unshare", path="/usr/bin:/bin:/usr/sbin:/sbin")
+            if unshare is None:
+                _probe_results[kind] = "util-linux unshare is not installed"
+            else:
+                python = _interpreter(world_usable=False)
+                plan = _Plan(kind, python, _system_paths(python), _pick_uid() if kind == "root" else None, audit_hook)
+                probe = _execute("", "def test_probe():\n    pass\n", SandboxLimits(cpu_seconds=5, wall_seconds=10),
+                                 plan, tempfile.gettempdir())
+                _probe_results[kind] = None if probe.status == "passed" else (
+                    f"{probe.summary} {probe.stderr.strip()[-300:]}".strip())
+            if _probe_results[kind]:
+                log.warning("sandbox: %s namespaces unavailable, using fallback layers: %s", kind, _probe_results[kind])
+        return _probe_results[kind]
+
+
+def _interpreter(world_usable: bool) -> str | None:
+    own = os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
+    if not world_usable:
+        return own
+    # Without a private mount namespace the unprivileged uid must reach the interpreter and its standard library
+    # itself (a pyenv build under /root is not reachable), so fall back to the system's Python 3.
+    for candidate in (own, "/usr/bin/python3", "/usr/local/bin/python3"):
+        real = os.path.realpath(candidate)
+        stdlib = os.path.join(os.path.dirname(os.path.dirname(real)), "lib")
+        if os.path.isfile(real) and _world_can(real, os.X_OK) and _world_can(stdlib, os.X_OK):
+            return real
+    return None
+
+
+def _world_can(path: str, need: int) -> bool:
+    """Whether a user who is neither owner nor in the group may use path (and traverse every directory above it)."""
+    parts = Path(path).parts
+    for depth in range(1, len(parts) + 1):
+        current = os.path.join(*parts[:depth])
+        try:
+            mode = os.stat(current).st_mode
+        except OSError:
+            return False
+        bit = 0o001 if depth < len(parts) or need == os.X_OK else 0o004
+        if not mode & bit:
+            return False
+    return True
+
+
+def _system_paths(python: str | None) -> tuple[str, ...]:
+    paths = [p for p in SYSTEM_PATHS if os.path.lexists(p)]
+    prefix = os.path.realpath(sys.base_prefix)
+    for extra in (prefix, os.path.dirname(python or "")):
+        if extra and not any(extra == p or extra.startswith(p + "/") for p in paths):
+            paths.append(extra)
+    return tuple(paths)
+
+
+def _pick_uid() -> int:
+    try:
+        with open("/proc/self/uid_map") as fh:
+            ranges = [tuple(int(x) for x in line.split()) for line in fh if line.strip()]
+    except OSError:
+        ranges = []
+    if any(inner <= UID_BASE and UID_BASE + UID_SPAN <= inner + count for inner, _outer, count in ranges):
+        return UID_BASE + secrets.randbelow(UID_SPAN)
+    return NOBODY  # a narrow uid map (e.g. a container's): shared by concurrent runs, still unprivileged
+
+
+# --- one run -------------------------------------------------------------------------------------------------
+
+def _rlimits(limits: SandboxLimits, plan: _Plan) -> dict[str, list[int]]:
+    processes = limits.processes
+    if not plan.namespaces and plan.uid is None:
+        # Same uid as the app: RLIMIT_NPROC counts the app's own processes and threads too.
+        processes += _threads_of_uid(os.getuid())
+    mb = 1024 * 1024
+    return {
+        "RLIMIT_CPU": [limits.cpu_seconds, limits.cpu_seconds + 1],  # SIGXCPU, then SIGKILL a second later
+        "RLIMIT_AS": [limits.memory_mb * mb] * 2,
+        "RLIMIT_FSIZE": [limits.file_size_mb * mb] * 2,
+        "RLIMIT_NPROC": [processes] * 2,
+        "RLIMIT_NOFILE": [limits.open_files] * 2,
+        "RLIMIT_CORE": [0, 0],
+        "RLIMIT_MSGQUEUE": [0, 0],
+    }
+
+
+def _threads_of_uid(uid: int) -> int:
+    total = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as fh:
+                    fields = dict(line.split(":", 1) for line in fh if ":" in line)
+                if int(fields["Uid"].split()[0]) == uid:
+                    total += int(fields["Threads"])
+            except (OSError, KeyError, ValueError):
+                continue
+    return total
+
+
+def _execute(code: str, tests: str, limits: SandboxLimits, plan: _Plan, scratch_root: str) -> SandboxResult:
+    started = time.monotonic()
+    staging = tempfile.mkdtemp(prefix="fairtrain-sandbox-", dir=scratch_root)
+    status_r = status_w = control_r = control_w = -1
+    proc = None
+    try:
+        os.chmod(staging, 0o711)  # traversable by the sandbox uid (plain mode), not listable
+        files = os.path.join(staging, "files")
+        os.mkdir(files, 0o755)
+        for name, text in (("solution.py", code), ("test_solution.py", tests)):
+            Path(files, name).write_text(text, encoding="utf-8")
+        shutil.copyfile(HERE / "_sandbox_runner.py", os.path.join(files, "_runner.py"))
+        shutil.copyfile(HERE / "_sandbox_guard.py", os.path.join(files, "_guard.py"))
+        os.mkdir(os.path.join(staging, "root"), 0o755)
+        status_r, status_w = os.pipe()
+        control_r, control_w = os.pipe()
+        scratch = "/sandbox" if plan.namespaces else files
+        config = {
+            "namespaces": plan.namespaces, "staging": files, "new_root": os.path.join(staging, "root"),
+            "system_paths": list(plan.system_paths), "scratch_mb": limits.scratch_mb,
+            "drop_uid": plan.uid is not None, "uid": plan.uid if plan.uid is not None else os.getuid(),
+            "gid": plan.uid if plan.uid is not None else os.getgid(), "python": plan.python,
+            "rlimits": _rlimits(limits, plan), "wall_seconds": limits.wall_seconds,
+            "status_fd": status_w, "control_fd": control_r,
+            "env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch,
+                    "TMPDIR": "/tmp" if plan.namespaces else scratch},
+            "runner": {"report": ".fairtrain-report.jsonl", "audit_hook": plan.audit_hook,
+                       "write_roots": ["/tmp"] if plan.namespaces else [],
+                       "read_roots": ["/usr/share/zoneinfo"]},
+        }
+        argv = [plan.python, "-I", "-S", "-B", str(HERE / "_sandbox_boot.py"), json.dumps(config)]
+        if plan.namespaces:
+            unshare = shutil.which("unshare", path="/usr/bin:/bin:/usr/sbin:/sbin")
+            flags = ["--net", "--pid", "--fork", "--kill-child", "--mount", "--ipc", "--uts"]
+            if plan.namespaces == "user":
+                flags += ["--user", "--map-root-user"]
+            argv = [unshare, *flags, "--", *argv]
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                pass_fds=(status_w, control_r), env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+                                cwd="/", start_new_session=True, bufsize=0)
+        os.close(status_w)
+        os.close(control_r)
+        status_w = control_r = -1
+        pumped = _pump(proc, status_r, control_w, limits, started + limits.wall_seconds + BACKSTOP_SLACK_SECONDS)
+        control_w = -1  # closed by _pump
+        return build_result(pumped, limits=limits, layers=plan.layers, missing=plan.missing, uid=plan.uid,
+                            duration=time.monotonic() - started)
+    finally:
+        for fd in (status_r, status_w, control_r, control_w):
+            if fd >= 0:
+                os.close(fd)
+        if proc is not None:
+            _kill_group(proc)
+            for stream in (proc.stdout, proc.stderr):
+                stream.close()
+        if plan.uid is not None and plan.uid >= UID_BASE and not plan.namespaces:
+            _kill_uid(plan.uid)  # back-stop for a supervisor that was itself killed
+        shutil.rmtree(staging, onerror=_force_remove)
+
+
+def _pump(proc, status_r: int, control_w: int, limits: SandboxLimits, backstop: float) -> dict:
+    """Read stdout, stderr and the supervisor's status until the run ends, keeping at most the output limit."""
+    kept = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
+    seen = dict.fromkeys(kept, 0)
+    status = bytearray()
+    selector = selectors.DefaultSelector()
+    for fd in (*kept, status_r):
+        selector.register(fd, selectors.EVENT_READ)
+    flooded = backstop_hit = False
+    give_up_at = None
+    while selector.get_map():
+        now = time.monotonic()
+        if now > backstop and not backstop_hit:
+            backstop_hit = True
+            _kill_group(proc)
+        if give_up_at is None and (backstop_hit or proc.poll() is not None):
+            # The supervisor is gone; only processes that escaped it could still hold the pipes open.
+            give_up_at = now + 1.0
+        if give_up_at is not None and now > give_up_at:
+            break
+        for key, _mask in selector.select(timeout=0.1):
+            chunk = os.read(key.fd, 65536)
+            if not chunk:
+                selector.unregister(key.fd)
+            elif key.fd == status_r:
+                status += chunk[: max(0, STATUS_LIMIT - len(status))]
+            else:
+                seen[key.fd] += len(chunk)
+                room = limits.output_bytes - len(kept[key.fd])
+                if room > 0:
+                    kept[key.fd] += chunk[:room]
+        if not flooded and sum(seen.values()) > limits.output_flood_bytes:
+            flooded = True
+            os.close(control_w)  # asks the supervisor to stop the run; it still reports what it has
+            control_w = -1
+            backstop = min(backstop, time.monotonic() + 5.0)
+    selector.close()
+    if control_w >= 0:
+        os.close(control_w)
+    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+    return {"status": bytes(status), "stdout": bytes(kept[out_fd]), "stderr": bytes(kept[err_fd]),
+            "stdout_seen": seen[out_fd], "stderr_seen": seen[err_fd], "flooded": flooded,
+            "backstop": backstop_hit}
+
+
+def _kill_group(proc) -> None:
+    """SIGKILL the supervisor's process group (with namespaces this ends the whole pid namespace) and reap it."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        log.error("sandbox: supervisor %s did not end after SIGKILL", proc.pid)
+
+
+def _kill_uid(uid: int) -> None:
+    """Kill every process of a per-run uid (only ever one run's processes: the uid is unique to it)."""
+    for _attempt in range(50):
+        victims = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/status") as fh:
+                        for line in fh:
+                            if line.startswith("Uid:"):
+                                if int(line.split()[1]) == uid:
+                                    victims.append(int(entry))
+                                break
+                except (OSError, ValueError):
+                    continue
+        if not victims:
+            return
+        for pid in victims:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+    log.error("sandbox: processes of uid %s survived clean-up", uid)
+
+
+def _force_remove(function, path, _exc_info) -> None:
+    """rmtree error handler: the code may have made its files unreadable or its directories unwritable."""
+    try:
+        os.chmod(os.path.dirname(path), 0o700)
+        os.chmod(path, 0o700)
+        function(path)
+    except OSError:
+        log.warning("sandbox: could not remove %s", path)
