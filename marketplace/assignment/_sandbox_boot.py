@@ -128,7 +128,8 @@ def start_runner(cfg: dict, scratch: str) -> None:
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
         os.closerange(3, 65536)
-        argv = [cfg["python"], "-I", "-S", "-B", "_runner.py", json.dumps(cfg["runner"])]
+        # -u: output written before a limit stops the run still reaches the trainer.
+        argv = [cfg["python"], "-I", "-S", "-B", "-u", "_runner.py", json.dumps(cfg["runner"])]
         os.execve(cfg["python"], argv, cfg["env"])
     except BaseException as exc:  # noqa: BLE001 -- report anything and never fall through into supervisor code
         os.write(2, f"sandbox: could not start the test runner: {exc}\n".encode())

@@ -35,6 +35,8 @@ def _describe(exc: BaseException) -> str:
                 lines.append(f'  File "{name}", line {frame.lineno}, in {frame.name}\n')
                 if frame.line:
                     lines.append(f"    {frame.line.strip()}\n")
+    if isinstance(exc, SyntaxError) and exc.filename:
+        exc.filename = os.path.basename(exc.filename)
     lines += traceback.format_exception_only(type(exc), exc)
     text = "".join(lines).strip()
     if isinstance(exc, MemoryError):

@@ -279,6 +279,8 @@ def _execute(code: str, tests: str, limits: SandboxLimits, plan: _Plan, scratch_
             Path(files, name).write_text(text, encoding="utf-8")
         shutil.copyfile(HERE / "_sandbox_runner.py", os.path.join(files, "_runner.py"))
         shutil.copyfile(HERE / "_sandbox_guard.py", os.path.join(files, "_guard.py"))
+        for name in os.listdir(files):
+            os.chmod(os.path.join(files, name), 0o644)  # readable by the sandbox uid whatever the app's umask
         os.mkdir(os.path.join(staging, "root"), 0o755)
         status_r, status_w = os.pipe()
         control_r, control_w = os.pipe()
