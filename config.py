@@ -99,6 +99,12 @@ class Config:
     APPEAL_DECISION_DAYS = _env_int("APPEAL_DECISION_DAYS", 7)
     IDLE_GAP_SECONDS = _env_int("IDLE_GAP_SECONDS", 300)
 
+    # Code-review sandbox (assignment/sandbox.py): the limits of one "Run tests" press.
+    SANDBOX_CPU_SECONDS = _env_int("SANDBOX_CPU_SECONDS", 10)
+    SANDBOX_MEMORY_MB = _env_int("SANDBOX_MEMORY_MB", 512)
+    SANDBOX_WALL_SECONDS = _env_int("SANDBOX_WALL_SECONDS", 20)
+    SANDBOX_OUTPUT_BYTES = _env_int("SANDBOX_OUTPUT_BYTES", 64 * 1024)
+
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     SCHEDULER_ENABLED = True
 
