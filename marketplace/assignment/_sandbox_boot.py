@@ -113,6 +113,8 @@ def drop_capabilities() -> None:
 def start_runner(cfg: dict, scratch: str) -> None:
     """In the forked child: limits, identity, then exec the runner. Never returns."""
     try:
+        for fd in cfg["cgroup_fds"]:
+            os.write(fd, b"0")  # "0": the writing process itself
         os.setsid()
         os.chdir(scratch)
         os.umask(0o022)
@@ -254,6 +256,8 @@ def main() -> None:
     os.set_inheritable(control_fd, False)
     out = {"setup_error": None, "runner_status": None, "stopped": None, "pid1": os.getpid() == 1}
     try:
+        # Opened before the root is switched (no /sys after it); the runner joins them before it drops root.
+        cfg["cgroup_fds"] = [os.open(path, os.O_WRONLY | os.O_CLOEXEC) for path in cfg.get("cgroup_procs", [])]
         if cfg["namespaces"]:
             scratch = build_root(cfg)
         else:

@@ -11,9 +11,7 @@ import json
 import logging
 import os
 import secrets
-import selectors
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from marketplace.assignment import sandbox_cgroup
+from marketplace.assignment.sandbox_process import force_remove, kill_group, kill_uid, pump, threads_of_uid
 from marketplace.assignment.sandbox_report import SandboxResult, TestOutcome, build_result
 
 __all__ = ["DEFAULT", "Isolation", "SandboxLimits", "SandboxResult", "TestOutcome", "run_python_tests"]
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 MAX_SOURCE_BYTES = 1 << 20
-STATUS_LIMIT = 2 << 20
+MB = 1024 * 1024
 BACKSTOP_SLACK_SECONDS = 10.0  # beyond the wall limit, for set-up and clean-up, before the parent kills everything
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # Each run gets its own uid from this range (as root), so the process limit of one run is not shared with another
@@ -239,12 +239,11 @@ def _rlimits(limits: SandboxLimits, plan: _Plan) -> dict[str, list[int]]:
     processes = limits.processes
     if not plan.namespaces and plan.uid is None:
         # Same uid as the app: RLIMIT_NPROC counts the app's own processes and threads too.
-        processes += _threads_of_uid(os.getuid())
-    mb = 1024 * 1024
+        processes += threads_of_uid(os.getuid())
     return {
         "RLIMIT_CPU": [limits.cpu_seconds, limits.cpu_seconds + 1],  # SIGXCPU, then SIGKILL a second later
-        "RLIMIT_AS": [limits.memory_mb * mb] * 2,
-        "RLIMIT_FSIZE": [limits.file_size_mb * mb] * 2,
+        "RLIMIT_AS": [limits.memory_mb * MB] * 2,
+        "RLIMIT_FSIZE": [limits.file_size_mb * MB] * 2,
         "RLIMIT_NPROC": [processes] * 2,
         "RLIMIT_NOFILE": [limits.open_files] * 2,
         "RLIMIT_CORE": [0, 0],
@@ -252,38 +251,47 @@ def _rlimits(limits: SandboxLimits, plan: _Plan) -> dict[str, list[int]]:
     }
 
 
-def _threads_of_uid(uid: int) -> int:
-    total = 0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/status") as fh:
-                    fields = dict(line.split(":", 1) for line in fh if ":" in line)
-                if int(fields["Uid"].split()[0]) == uid:
-                    total += int(fields["Threads"])
-            except (OSError, KeyError, ValueError):
-                continue
-    return total
+def _stage(staging: str, code: str, tests: str) -> str:
+    """The scratch files: solution.py, test_solution.py and the runner, readable by the sandbox uid."""
+    os.chmod(staging, 0o711)  # traversable by the sandbox uid (plain mode), not listable
+    files = os.path.join(staging, "files")
+    os.mkdir(files, 0o755)
+    os.mkdir(os.path.join(staging, "root"), 0o755)  # mount point of the private root (namespaces)
+    for name, text in (("solution.py", code), ("test_solution.py", tests)):
+        Path(files, name).write_text(text, encoding="utf-8")
+    shutil.copyfile(HERE / "_sandbox_runner.py", os.path.join(files, "_runner.py"))
+    shutil.copyfile(HERE / "_sandbox_guard.py", os.path.join(files, "_guard.py"))
+    for name in os.listdir(files):
+        os.chmod(os.path.join(files, name), 0o644)  # whatever the app's umask
+    return files
+
+
+def _argv(plan: _Plan, config: dict) -> list[str]:
+    argv = [plan.python, "-I", "-S", "-B", str(HERE / "_sandbox_boot.py"), json.dumps(config)]
+    if not plan.namespaces:
+        return argv
+    flags = ["--net", "--pid", "--fork", "--kill-child", "--mount", "--ipc", "--uts"]
+    if plan.namespaces == "user":
+        flags += ["--user", "--map-root-user"]
+    return [shutil.which("unshare", path="/usr/bin:/bin:/usr/sbin:/sbin"), *flags, "--", *argv]
 
 
 def _execute(code: str, tests: str, limits: SandboxLimits, plan: _Plan, scratch_root: str) -> SandboxResult:
     started = time.monotonic()
     staging = tempfile.mkdtemp(prefix="fairtrain-sandbox-", dir=scratch_root)
-    status_r = status_w = control_r = control_w = -1
+    layers, missing = list(plan.layers), list(plan.missing)
+    cgroup = sandbox_cgroup.create(os.path.basename(staging), (limits.memory_mb + limits.scratch_mb) * MB,
+                                   limits.processes)
+    if isinstance(cgroup, str):
+        missing.append(f"cgroup: {cgroup}")
+        cgroup = None
+    else:
+        layers += ["cgroup_memory", "cgroup_pids"]
+    status_r, status_w = os.pipe()
+    control_r, control_w = os.pipe()
     proc = None
     try:
-        os.chmod(staging, 0o711)  # traversable by the sandbox uid (plain mode), not listable
-        files = os.path.join(staging, "files")
-        os.mkdir(files, 0o755)
-        for name, text in (("solution.py", code), ("test_solution.py", tests)):
-            Path(files, name).write_text(text, encoding="utf-8")
-        shutil.copyfile(HERE / "_sandbox_runner.py", os.path.join(files, "_runner.py"))
-        shutil.copyfile(HERE / "_sandbox_guard.py", os.path.join(files, "_guard.py"))
-        for name in os.listdir(files):
-            os.chmod(os.path.join(files, name), 0o644)  # readable by the sandbox uid whatever the app's umask
-        os.mkdir(os.path.join(staging, "root"), 0o755)
-        status_r, status_w = os.pipe()
-        control_r, control_w = os.pipe()
+        files = _stage(staging, code, tests)
         scratch = "/sandbox" if plan.namespaces else files
         config = {
             "namespaces": plan.namespaces, "staging": files, "new_root": os.path.join(staging, "root"),
@@ -291,132 +299,36 @@ def _execute(code: str, tests: str, limits: SandboxLimits, plan: _Plan, scratch_
             "drop_uid": plan.uid is not None, "uid": plan.uid if plan.uid is not None else os.getuid(),
             "gid": plan.uid if plan.uid is not None else os.getgid(), "python": plan.python,
             "rlimits": _rlimits(limits, plan), "wall_seconds": limits.wall_seconds,
-            "status_fd": status_w, "control_fd": control_r,
+            "status_fd": status_w, "control_fd": control_r, "cgroup_procs": cgroup.procs_files if cgroup else [],
             "env": {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": scratch,
                     "TMPDIR": "/tmp" if plan.namespaces else scratch},
             "runner": {"report": ".fairtrain-report.jsonl", "audit_hook": plan.audit_hook,
-                       "write_roots": ["/tmp"] if plan.namespaces else [],
-                       "read_roots": ["/usr/share/zoneinfo"]},
+                       "write_roots": ["/tmp"] if plan.namespaces else [], "read_roots": ["/usr/share/zoneinfo"]},
         }
-        argv = [plan.python, "-I", "-S", "-B", str(HERE / "_sandbox_boot.py"), json.dumps(config)]
-        if plan.namespaces:
-            unshare = shutil.which("unshare", path="/usr/bin:/bin:/usr/sbin:/sbin")
-            flags = ["--net", "--pid", "--fork", "--kill-child", "--mount", "--ipc", "--uts"]
-            if plan.namespaces == "user":
-                flags += ["--user", "--map-root-user"]
-            argv = [unshare, *flags, "--", *argv]
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                pass_fds=(status_w, control_r), env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
-                                cwd="/", start_new_session=True, bufsize=0)
+        proc = subprocess.Popen(_argv(plan, config), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, pass_fds=(status_w, control_r), cwd="/", bufsize=0,
+                                env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, start_new_session=True)
         os.close(status_w)
         os.close(control_r)
         status_w = control_r = -1
-        pumped = _pump(proc, status_r, control_w, limits, started + limits.wall_seconds + BACKSTOP_SLACK_SECONDS)
-        control_w = -1  # closed by _pump
-        return build_result(pumped, limits=limits, layers=plan.layers, missing=plan.missing, uid=plan.uid,
+        pumped = pump(proc, status_r, control_w, limits, started + limits.wall_seconds + BACKSTOP_SLACK_SECONDS)
+        control_w = -1  # closed by pump
+        kill_group(proc)
+        if cgroup is not None:
+            pumped["oom_killed"] = cgroup.oom_killed()
+            pumped["peak_memory_bytes"] = cgroup.peak_memory_bytes()
+        return build_result(pumped, limits=limits, layers=layers, missing=missing, uid=plan.uid,
                             duration=time.monotonic() - started)
     finally:
         for fd in (status_r, status_w, control_r, control_w):
             if fd >= 0:
                 os.close(fd)
         if proc is not None:
-            _kill_group(proc)
+            kill_group(proc)
             for stream in (proc.stdout, proc.stderr):
                 stream.close()
         if plan.uid is not None and plan.uid >= UID_BASE and not plan.namespaces:
-            _kill_uid(plan.uid)  # back-stop for a supervisor that was itself killed
-        shutil.rmtree(staging, onerror=_force_remove)
-
-
-def _pump(proc, status_r: int, control_w: int, limits: SandboxLimits, backstop: float) -> dict:
-    """Read stdout, stderr and the supervisor's status until the run ends, keeping at most the output limit."""
-    kept = {proc.stdout.fileno(): bytearray(), proc.stderr.fileno(): bytearray()}
-    seen = dict.fromkeys(kept, 0)
-    status = bytearray()
-    selector = selectors.DefaultSelector()
-    for fd in (*kept, status_r):
-        selector.register(fd, selectors.EVENT_READ)
-    flooded = backstop_hit = False
-    give_up_at = None
-    while selector.get_map():
-        now = time.monotonic()
-        if now > backstop and not backstop_hit:
-            backstop_hit = True
-            _kill_group(proc)
-        if give_up_at is None and (backstop_hit or proc.poll() is not None):
-            # The supervisor is gone; only processes that escaped it could still hold the pipes open.
-            give_up_at = now + 1.0
-        if give_up_at is not None and now > give_up_at:
-            break
-        for key, _mask in selector.select(timeout=0.1):
-            chunk = os.read(key.fd, 65536)
-            if not chunk:
-                selector.unregister(key.fd)
-            elif key.fd == status_r:
-                status += chunk[: max(0, STATUS_LIMIT - len(status))]
-            else:
-                seen[key.fd] += len(chunk)
-                room = limits.output_bytes - len(kept[key.fd])
-                if room > 0:
-                    kept[key.fd] += chunk[:room]
-        if not flooded and sum(seen.values()) > limits.output_flood_bytes:
-            flooded = True
-            os.close(control_w)  # asks the supervisor to stop the run; it still reports what it has
-            control_w = -1
-            backstop = min(backstop, time.monotonic() + 5.0)
-    selector.close()
-    if control_w >= 0:
-        os.close(control_w)
-    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
-    return {"status": bytes(status), "stdout": bytes(kept[out_fd]), "stderr": bytes(kept[err_fd]),
-            "stdout_seen": seen[out_fd], "stderr_seen": seen[err_fd], "flooded": flooded,
-            "backstop": backstop_hit}
-
-
-def _kill_group(proc) -> None:
-    """SIGKILL the supervisor's process group (with namespaces this ends the whole pid namespace) and reap it."""
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        log.error("sandbox: supervisor %s did not end after SIGKILL", proc.pid)
-
-
-def _kill_uid(uid: int) -> None:
-    """Kill every process of a per-run uid (only ever one run's processes: the uid is unique to it)."""
-    for _attempt in range(50):
-        victims = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/status") as fh:
-                        for line in fh:
-                            if line.startswith("Uid:"):
-                                if int(line.split()[1]) == uid:
-                                    victims.append(int(entry))
-                                break
-                except (OSError, ValueError):
-                    continue
-        if not victims:
-            return
-        for pid in victims:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.01)
-    log.error("sandbox: processes of uid %s survived clean-up", uid)
-
-
-def _force_remove(function, path, _exc_info) -> None:
-    """rmtree error handler: the code may have made its files unreadable or its directories unwritable."""
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        os.chmod(path, 0o700)
-        function(path)
-    except OSError:
-        log.warning("sandbox: could not remove %s", path)
+            kill_uid(plan.uid)  # back-stop for a supervisor that was itself killed
+        if cgroup is not None:
+            cgroup.remove()
+        shutil.rmtree(staging, onerror=force_remove)

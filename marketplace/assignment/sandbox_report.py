@@ -119,7 +119,9 @@ def _status(boot: dict, report: dict, pumped: dict, limits) -> tuple[str, str]:
                                     f"output; the first {limits.output_bytes} bytes are kept.")
     if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= limits.cpu_seconds - 0.05):
         return "cpu_limit", f"Stopped after the CPU-time limit of {limits.cpu_seconds} s."
-    if report["memory_error"] or (not report["done"] and "MemoryError" in pumped["stderr"].decode(errors="replace")):
+    oom = pumped.get("oom_killed", False) and not report["done"]
+    if oom or report["memory_error"] or (
+            not report["done"] and "MemoryError" in pumped["stderr"].decode(errors="replace")):
         return "killed_memory", f"The code ran out of memory (limit {limits.memory_mb} MB)."
     if report["import_error"]:
         return "error", "The tests could not run: " + report["import_error"].strip().splitlines()[-1]
@@ -163,6 +165,10 @@ def build_result(pumped: dict, *, limits, layers, missing, uid, duration: float)
     )
     if report["running"] and status in ("timeout", "cpu_limit", "killed_memory", "output_truncated"):
         summary += f" {report['running']} was running."
+    if pumped.get("oom_killed") and status in ("passed", "failed"):
+        summary += f" The memory limit ({limits.memory_mb} MB for the whole run) ended at least one process."
     return SandboxResult(status=status, summary=summary, tests=tests, cpu_seconds=boot.get("cpu_seconds"),
-                         extra={"max_rss_kb": boot.get("max_rss_kb"), "import_error": report["import_error"]},
+                         extra={"max_rss_kb": boot.get("max_rss_kb"), "import_error": report["import_error"],
+                                "oom_killed": pumped.get("oom_killed"),
+                                "peak_memory_bytes": pumped.get("peak_memory_bytes")},
                          **common)

@@ -191,6 +191,33 @@ def test_memory_hog_is_stopped_at_the_memory_limit(mode):
     assert_server_healthy(result)
 
 
+def test_memory_hogs_in_many_processes_share_one_memory_budget(mode):
+    limits = SandboxLimits(cpu_seconds=3, wall_seconds=6, memory_mb=128, scratch_mb=16, processes=16)
+    result = run(mode, """
+        import os, time
+        def test_hogs():
+            children = []
+            for _ in range(6):
+                pid = os.fork()
+                if pid == 0:
+                    data = b"x" * (100 * 1024 * 1024)  # touched, so really resident
+                    time.sleep(1)
+                    os._exit(0)
+                children.append(pid)
+            print(*[os.waitpid(pid, 0)[1] for pid in children])
+    """, limits=limits)
+    assert result.status == "passed"
+    if "cgroup_memory" in result.layers:
+        budget = (limits.memory_mb + limits.scratch_mb) * 1024 * 1024
+        assert result.extra["oom_killed"] and result.extra["peak_memory_bytes"] <= budget
+        assert "9" in result.stdout.split()  # SIGKILLed by the kernel's out-of-memory killer, inside the run
+        assert "memory limit" in result.summary
+    else:  # said plainly: each process has its own limit, so the run may use processes x memory_mb
+        assert any(m.startswith("cgroup:") for m in result.missing_layers)
+        assert result.extra["max_rss_kb"] <= limits.memory_mb * 1024
+    assert_server_healthy(result)
+
+
 def test_output_flood_is_cut_off_without_growing_the_parent(mode):
     tracemalloc.start()
     try:
