@@ -11,6 +11,7 @@ import select
 import shutil
 import signal
 import stat
+import struct
 import sys
 import time
 
@@ -23,7 +24,21 @@ PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS = 36, 38
 # SECBIT_NOROOT | _LOCKED | NO_SETUID_FIXUP | _LOCKED | KEEP_CAPS_LOCKED: uid 0 gains no capabilities on exec.
 SECUREBITS_NO_ROOT = 0x2F
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "loongarch64": 41, "ppc64le": 203, "s390x": 217}
-REPORT_LIMIT = 1 << 20
+REPORT_LIMIT = 512 << 10
+PR_SET_DUMPABLE, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 4, 22, 2
+# Seccomp (x86_64 only: the numbers are per architecture): system calls the code under test never needs and that
+# widen the kernel's attack surface or reach other processes. They fail with EPERM; clone3 fails with ENOSYS so
+# the C library falls back to clone, whose namespace flags are checked.
+AUDIT_ARCH_X86_64 = 0xC000003E
+DENIED_X86_64 = (
+    101, 310, 311,  # ptrace, process_vm_readv, process_vm_writev
+    165, 166, 155, 161, 272, 308,  # mount, umount2, pivot_root, chroot, unshare, setns
+    428, 429, 430, 431, 432, 433, 442,  # open_tree, move_mount, fsopen, fsconfig, fsmount, fspick, mount_setattr
+    248, 249, 250, 321, 298, 323,  # add_key, request_key, keyctl, bpf, perf_event_open, userfaultfd
+    425, 426, 427, 303, 304,  # io_uring_setup/enter/register, name_to_handle_at, open_by_handle_at
+    246, 320, 175, 313, 176, 169, 167, 168, 163, 135,  # kexec x2, modules x3, reboot, swapon/off, acct, personality
+)
+CLONE, CLONE3, CLONE_NAMESPACE_FLAGS = 56, 435, 0x7E020000
 DEVICES = ("null", "zero", "full", "random", "urandom")
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -110,6 +125,37 @@ def drop_capabilities() -> None:
     _prctl(PR_SET_SECUREBITS, SECUREBITS_NO_ROOT)
 
 
+def seccomp_program() -> bytes | None:
+    """A classic BPF seccomp filter denying DENIED_X86_64 and namespace-creating clone flags; None elsewhere."""
+    if os.uname().machine != "x86_64":
+        return None
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000
+    eperm, enosys = 0x00050000 | 1, 0x00050000 | 38
+    body = [(ld, "", "", 0), (jge, "deny", "", 0x40000000)]  # nr; x32 system calls
+    body += [(jeq, "deny", "", nr) for nr in DENIED_X86_64]
+    body += [(jeq, "enosys", "", CLONE3), (jeq, "", "allow", CLONE), (ld, "", "", 16),
+             (jset, "deny", "allow", CLONE_NAMESPACE_FLAGS)]
+    program = [(ld, "", "", 4), (jeq, "", "kill", AUDIT_ARCH_X86_64)] + body
+    labels = {"allow": (ret, allow), "deny": (ret, eperm), "enosys": (ret, enosys), "kill": (ret, kill)}
+    order = list(labels)
+    end = len(program)
+    out = b""
+    for index, (code, true_to, false_to, k) in enumerate(program):
+        jump = [end + order.index(t) - index - 1 if t else 0 for t in (true_to, false_to)]
+        out += struct.pack("=HBBI", code, jump[0], jump[1], k)
+    for name in order:
+        out += struct.pack("=HBBI", labels[name][0], 0, 0, labels[name][1])
+    return out
+
+
+def install_seccomp(program: bytes) -> None:
+    buffer = ctypes.create_string_buffer(program)
+    fprog = struct.pack("=HxxxxxxQ", len(program) // 8, ctypes.addressof(buffer))
+    fprog_buffer = ctypes.create_string_buffer(fprog)
+    _check(_libc.prctl(PR_SET_SECCOMP, ctypes.c_ulong(SECCOMP_MODE_FILTER), fprog_buffer, 0, 0), "seccomp")
+
+
 def start_runner(cfg: dict, scratch: str) -> None:
     """In the forked child: limits, identity, then exec the runner. Never returns."""
     try:
@@ -129,6 +175,8 @@ def start_runner(cfg: dict, scratch: str) -> None:
             drop_capabilities()
         _prctl(PR_SET_NO_NEW_PRIVS, 1)
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
+        if cfg.get("seccomp"):
+            install_seccomp(cfg["seccomp"])  # last, so the set-up above runs unfiltered
         os.closerange(3, 65536)
         # -u: output written before a limit stops the run still reaches the trainer.
         argv = [cfg["python"], "-I", "-S", "-B", "-u", "_runner.py", json.dumps(cfg["runner"])]
@@ -250,11 +298,14 @@ def _describe_status(status: int) -> dict:
 
 def main() -> None:
     cfg = json.loads(sys.argv[1])
+    _prctl(PR_SET_DUMPABLE, 0)  # the runner may share our uid (user namespace): no ptrace of the supervisor
+    cfg["seccomp"] = seccomp_program()
     os.umask(0o022)  # directories made for the new root must be traversable by the sandbox uid
     status_fd, control_fd = cfg["status_fd"], cfg["control_fd"]
     os.set_inheritable(status_fd, False)
     os.set_inheritable(control_fd, False)
-    out = {"setup_error": None, "runner_status": None, "stopped": None, "pid1": os.getpid() == 1}
+    out = {"setup_error": None, "runner_status": None, "stopped": None, "pid1": os.getpid() == 1,
+           "seccomp": cfg["seccomp"] is not None}
     try:
         # Opened before the root is switched (no /sys after it); the runner joins them before it drops root.
         cfg["cgroup_fds"] = [os.open(path, os.O_WRONLY | os.O_CLOEXEC) for path in cfg.get("cgroup_procs", [])]

@@ -156,6 +156,10 @@ def build_result(pumped: dict, *, limits, layers, missing, uid, duration: float)
         return SandboxResult(status="error", summary="The sandbox supervisor failed to report.", **common)
     if boot.get("setup_error"):
         return SandboxResult(status="error", summary="Sandbox set-up failed: " + str(boot["setup_error"]), **common)
+    if boot.get("seccomp"):
+        common["layers"] += ("seccomp",)
+    else:
+        common["missing_layers"] += ("seccomp: the filter is only built for x86_64",)
     report = parse_report(boot.get("report") or "")
     status, summary = _status(boot, report, pumped, limits)
     tests = tuple(

@@ -146,6 +146,8 @@ def test_layers_in_use_are_reported():
         assert "subreaper" in result.layers
     if os.geteuid() == 0:
         assert "unprivileged_uid" in result.layers and result.sandbox_uid != 0
+    if os.uname().machine == "x86_64":
+        assert "seccomp" in result.layers
 
 
 def test_without_namespaces_the_sandbox_falls_back_to_the_guard_and_says_so(monkeypatch):

@@ -355,3 +355,41 @@ def test_scratch_space_is_limited_with_namespaces():
     if "scratch_tmpfs" not in result.layers:
         pytest.skip("no private tmpfs here (namespaces unavailable): " + "; ".join(result.missing_layers))
     assert "No space left on device" in result.test("test_fill").message
+
+
+def test_kernel_attack_surface_is_filtered(mode):
+    result = run(mode, """
+        import os
+        try:
+            import ctypes
+        except PermissionError:
+            ctypes = None
+
+        def test_namespaces_keys_and_ptrace_are_refused():
+            if ctypes is None:
+                print("ctypes refused")
+                return
+            libc = ctypes.CDLL(None, use_errno=True)
+            assert libc.unshare(0x10000000) == -1 and ctypes.get_errno() == 1  # a new user namespace
+            assert libc.syscall(250, 0, 0, 0, 0, 0) == -1 and ctypes.get_errno() == 1  # keyctl
+            assert libc.ptrace(16, os.getppid(), 0, 0) == -1 and ctypes.get_errno() == 1  # attach to the supervisor
+
+        def test_threads_and_fork_still_work():
+            import threading
+            done = []
+            thread = threading.Thread(target=done.append, args=(1,))
+            thread.start()
+            thread.join()
+            pid = os.fork()
+            if pid == 0:
+                os._exit(7)
+            assert os.waitpid(pid, 0)[1] >> 8 == 7 and done == [1]
+    """)
+    assert result.status == "passed", [t.message for t in result.tests]
+    if "audit_hook" in result.layers:
+        assert result.stdout == "ctypes refused\n"
+    if os.uname().machine == "x86_64":
+        assert "seccomp" in result.layers
+    else:
+        assert "seccomp: the filter is only built for x86_64" in result.missing_layers
+
