@@ -44,9 +44,9 @@ NOBODY = 65534
 class SandboxLimits:
     """What one run may use. The four first are settings (config.py SANDBOX_*); the rest are fixed defaults."""
 
-    cpu_seconds: int = 10
-    wall_seconds: float = 20.0
-    memory_mb: int = 512
+    cpu_seconds: int = 10  # per process (RLIMIT_CPU)
+    wall_seconds: float = 20.0  # the whole run
+    memory_mb: int = 512  # address space per process; with a cgroup also resident memory of the whole run
     output_bytes: int = 64 * 1024  # kept per stream (stdout, stderr)
     file_size_mb: int = 16  # largest file the code may write
     scratch_mb: int = 64  # size of the private tmpfs holding the scratch dir (with namespaces)
@@ -126,7 +126,12 @@ def run_python_tests(code: str, tests: str, *, limits: SandboxLimits = DEFAULT,
     if plan.python is None:
         return SandboxResult(status="error", limits=limits, missing_layers=plan.missing,
                              summary="Sandbox unavailable: " + "; ".join(plan.missing))
-    result = _execute(code, tests, limits, plan, scratch_root or tempfile.gettempdir())
+    try:
+        result = _execute(code, tests, limits, plan, scratch_root or tempfile.gettempdir())
+    except OSError as exc:  # the host, not the code: no disk for the scratch dir, no processes left, ...
+        log.exception("sandbox: could not run")
+        return SandboxResult(status="error", summary=f"The sandbox could not start: {exc}", limits=limits,
+                             layers=plan.layers, missing_layers=plan.missing)
     log.info("sandbox run: status=%s tests=%d duration=%.2fs cpu=%s layers=%s", result.status, len(result.tests),
              result.duration_seconds, result.cpu_seconds, ",".join(result.layers))
     return result
@@ -136,6 +141,8 @@ def run_python_tests(code: str, tests: str, *, limits: SandboxLimits = DEFAULT,
 
 _probe_lock = threading.Lock()
 _probe_results: dict[str, str | None] = {}
+_probe_failed_at: dict[str, float] = {}
+PROBE_RETRY_SECONDS = 300  # a failed probe is retried, so one bad moment does not weaken every later run
 
 
 def _plan(isolation: Isolation) -> _Plan:
@@ -168,6 +175,8 @@ def _plan(isolation: Isolation) -> _Plan:
 def _namespace_problem(kind: str, audit_hook: bool) -> str | None:
     """Whether namespaces work here, found once per process by a real run of a trivial test (None: they work)."""
     with _probe_lock:
+        if _probe_results.get(kind) and time.monotonic() - _probe_failed_at.get(kind, 0) > PROBE_RETRY_SECONDS:
+            del _probe_results[kind]
         if kind not in _probe_results:
             unshare = shutil.which("unshare", path="/usr/bin:/bin:/usr/sbin:/sbin")
             if unshare is None:
@@ -180,6 +189,7 @@ def _namespace_problem(kind: str, audit_hook: bool) -> str | None:
                 _probe_results[kind] = None if probe.status == "passed" else (
                     f"{probe.summary} {probe.stderr.strip()[-300:]}".strip())
             if _probe_results[kind]:
+                _probe_failed_at[kind] = time.monotonic()
                 log.warning("sandbox: %s namespaces unavailable, using fallback layers: %s", kind, _probe_results[kind])
         return _probe_results[kind]
 

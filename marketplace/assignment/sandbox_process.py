@@ -11,7 +11,7 @@ import time
 
 log = logging.getLogger(__name__)
 
-STATUS_LIMIT = 2 << 20
+STATUS_LIMIT = 4 << 20  # the supervisor's JSON: a 512 KiB report escapes to at most 3 MiB
 
 
 def threads_of_uid(uid: int) -> int:

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -153,6 +154,7 @@ def test_layers_in_use_are_reported():
 def test_without_namespaces_the_sandbox_falls_back_to_the_guard_and_says_so(monkeypatch):
     for kind in ("root", "user"):
         monkeypatch.setitem(sandbox._probe_results, kind, "simulated: unshare is not permitted")
+        monkeypatch.setitem(sandbox._probe_failed_at, kind, time.monotonic())
     result = run(ADD, "import socket\ndef test_net():\n    socket.create_connection(('127.0.0.1', 9), timeout=1)\n")
     assert "namespaces: simulated: unshare is not permitted" in result.missing_layers
     assert "net_namespace" not in result.layers and "audit_hook" in result.layers
