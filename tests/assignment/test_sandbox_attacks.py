@@ -93,8 +93,9 @@ def assert_server_healthy(result) -> None:
 
 
 def test_infinite_loop_ends_at_the_cpu_limit(mode):
-    result = run(mode, "def test_spin():\n    while True:\n        pass\n")
+    result = run(mode, "def test_spin():\n    print('started')\n    while True:\n        pass\n")
     assert result.status == "cpu_limit"
+    assert result.stdout == "started\n"  # output written before the limit still reaches the trainer
     assert result.test("test_spin").outcome == "stopped"
     assert result.cpu_seconds <= LIMITS.cpu_seconds + 1.1
     assert result.duration_seconds < LIMITS.wall_seconds + SLACK
