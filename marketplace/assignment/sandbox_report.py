@@ -117,9 +117,12 @@ def _status(boot: dict, report: dict, pumped: dict, limits) -> tuple[str, str]:
     if pumped["flooded"]:
         return "output_truncated", (f"Stopped: the code wrote more than {limits.output_flood_bytes} bytes of "
                                     f"output; the first {limits.output_bytes} bytes are kept.")
-    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= limits.cpu_seconds - 0.05):
-        return "cpu_limit", f"Stopped after the CPU-time limit of {limits.cpu_seconds} s."
     oom = pumped.get("oom_killed", False) and not report["done"]
+    if oom and sig == signal.SIGKILL:
+        return "killed_memory", f"The run ran out of memory (limit {limits.memory_mb} MB)."
+    # SIGKILL after an ignored SIGXCPU is the hard CPU limit; the usage the kernel reports can read a little low.
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= limits.cpu_seconds * 0.8):
+        return "cpu_limit", f"Stopped after the CPU-time limit of {limits.cpu_seconds} s."
     if oom or report["memory_error"] or (
             not report["done"] and "MemoryError" in pumped["stderr"].decode(errors="replace")):
         return "killed_memory", f"The code ran out of memory (limit {limits.memory_mb} MB)."
@@ -173,6 +176,6 @@ def build_result(pumped: dict, *, limits, layers, missing, uid, duration: float)
         summary += f" The memory limit ({limits.memory_mb} MB for the whole run) ended at least one process."
     return SandboxResult(status=status, summary=summary, tests=tests, cpu_seconds=boot.get("cpu_seconds"),
                          extra={"max_rss_kb": boot.get("max_rss_kb"), "import_error": report["import_error"],
-                                "oom_killed": pumped.get("oom_killed"),
+                                "oom_killed": pumped.get("oom_killed"), "runner_end": boot.get("runner_status"),
                                 "peak_memory_bytes": pumped.get("peak_memory_bytes")},
                          **common)

@@ -169,7 +169,7 @@ def test_four_runs_at_once_all_finish_with_their_own_results():
            "            pass\n"
     spin = "def test_spin():\n    while True:\n        pass\n"
     jobs = [(ADD, ADD_TESTS), ("def add(a, b):\n    return a - b\n", ADD_TESTS), ("", bomb), ("", spin)]
-    limits = SandboxLimits(cpu_seconds=1, wall_seconds=4, memory_mb=256, output_bytes=4096, processes=16)
+    limits = SandboxLimits(cpu_seconds=1, wall_seconds=6, memory_mb=256, output_bytes=4096, processes=16)
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda job: run(*job, limits=limits), jobs))
     assert [r.status for r in results[:2]] == ["passed", "failed"]
