@@ -38,6 +38,10 @@ SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # and "every process of this uid" names exactly one run's processes.
 UID_BASE, UID_SPAN = 2_000_000_000, 100_000_000
 NOBODY = 65534
+# Runs at once per app process; more wait for a slot (up to their wall limit), so pressing "Run tests" many times
+# cannot fill the machine with sandboxes. The view should also rate-limit the button per trainer.
+MAX_CONCURRENT_RUNS = 4
+_slots = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
 
 
 @dataclass(frozen=True)
@@ -126,12 +130,16 @@ def run_python_tests(code: str, tests: str, *, limits: SandboxLimits = DEFAULT,
     if plan.python is None:
         return SandboxResult(status="error", limits=limits, missing_layers=plan.missing,
                              summary="Sandbox unavailable: " + "; ".join(plan.missing))
+    if not _slots.acquire(timeout=limits.wall_seconds):
+        return SandboxResult(status="error", summary="The sandbox is busy; try again in a moment.", limits=limits)
     try:
         result = _execute(code, tests, limits, plan, scratch_root or tempfile.gettempdir())
     except OSError as exc:  # the host, not the code: no disk for the scratch dir, no processes left, ...
         log.exception("sandbox: could not run")
         return SandboxResult(status="error", summary=f"The sandbox could not start: {exc}", limits=limits,
                              layers=plan.layers, missing_layers=plan.missing)
+    finally:
+        _slots.release()
     log.info("sandbox run: status=%s tests=%d duration=%.2fs cpu=%s layers=%s", result.status, len(result.tests),
              result.duration_seconds, result.cpu_seconds, ",".join(result.layers))
     return result

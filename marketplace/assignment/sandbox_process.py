@@ -6,6 +6,7 @@ import logging
 import os
 import selectors
 import signal
+import stat
 import subprocess
 import time
 
@@ -113,10 +114,15 @@ def kill_uid(uid: int) -> None:
 
 
 def force_remove(function, path, _exc_info) -> None:
-    """rmtree error handler: the code may have made its files unreadable or its directories unwritable."""
+    """rmtree error handler: the code may have made its directories unreadable or unwritable.
+
+    Only real directories are chmod-ed (chmod follows symbolic links, and the code may have left a link to a host
+    file such as /etc/shadow in its scratch dir).
+    """
     try:
-        os.chmod(os.path.dirname(path), 0o700)
-        os.chmod(path, 0o700)
+        for candidate in (os.path.dirname(path), path):
+            if stat.S_ISDIR(os.lstat(candidate).st_mode):
+                os.chmod(candidate, 0o700)
         function(path)
     except OSError:
         log.warning("sandbox: could not remove %s", path)

@@ -234,3 +234,15 @@ def test_sandbox_contains_attacks_when_the_app_is_not_root():
         except OSError:
             continue
     assert leftovers == []
+
+
+def test_runs_beyond_the_concurrency_cap_wait_for_a_slot_or_are_told_the_sandbox_is_busy(monkeypatch):
+    monkeypatch.setattr(sandbox, "_slots", sandbox.threading.BoundedSemaphore(1))
+    sandbox._slots.acquire()  # another run holds the only slot
+    try:
+        busy = run(ADD, ADD_TESTS, limits=SandboxLimits(wall_seconds=0.2))
+    finally:
+        sandbox._slots.release()
+    assert busy.status == "error" and busy.summary == "The sandbox is busy; try again in a moment."
+    assert run(ADD, ADD_TESTS).status == "passed"  # the slot is free again
+

@@ -343,16 +343,22 @@ def test_privileges_cannot_be_regained(mode):
 
 
 def test_scratch_dir_is_removed_after_the_run(mode, scratch_root):
-    result = run(mode, """
+    secret = scratch_root / "secret.txt"
+    result = run(mode, f"""
         import os
         def test_leave_a_mess():
             os.makedirs("deep/er", exist_ok=True)
             open("deep/er/file", "w").write("x")
+            try:  # a link to a host file: clean-up must remove the link, never chmod or delete its target
+                os.symlink({str(secret)!r}, "deep/link")
+            except PermissionError:
+                pass  # refused by the audit hook
             os.chmod("deep/er", 0)
             os.chmod("deep", 0o500)
     """, scratch_root=str(scratch_root))
-    assert result.status == "passed"
+    assert result.status == "passed", [t.message for t in result.tests]
     assert sorted(p.name for p in scratch_root.iterdir()) == ["secret.txt"]
+    assert oct(secret.stat().st_mode & 0o777) == oct(0o644) and secret.read_text() == "NEIGHBOUR-SECRET-7731"
 
 
 def test_scratch_space_is_limited_with_namespaces():
