@@ -111,6 +111,12 @@ class Config:
     QUALITY_GOLD_RATE_FLOOR = float(os.environ.get("QUALITY_GOLD_RATE_FLOOR", "0.02"))
     QUALITY_GOLD_HALF_LIFE = float(os.environ.get("QUALITY_GOLD_HALF_LIFE", "200"))
 
+    # Code-review sandbox (assignment/sandbox.py): the limits of one "Run tests" press.
+    SANDBOX_CPU_SECONDS = _env_int("SANDBOX_CPU_SECONDS", 10)
+    SANDBOX_MEMORY_MB = _env_int("SANDBOX_MEMORY_MB", 512)
+    SANDBOX_WALL_SECONDS = _env_int("SANDBOX_WALL_SECONDS", 20)
+    SANDBOX_OUTPUT_BYTES = _env_int("SANDBOX_OUTPUT_BYTES", 64 * 1024)
+
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     SCHEDULER_ENABLED = True
 
