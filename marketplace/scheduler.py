@@ -41,6 +41,10 @@ class ScheduledJob:
 SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("send_outbox", "marketplace.core.periodic:send_outbox", "interval", {"seconds": 30},
                  "Deliver queued e-mails (SMTP when configured, the log otherwise)."),
+    ScheduledJob("recover_payments", "marketplace.payments.periodic:recover_payments", "interval", {"minutes": 2},
+                 "Finish payouts and refunds interrupted by a crash or a Stripe outage (looked up by key first)."),
+    ScheduledJob("reconcile_payments", "marketplace.payments.periodic:reconcile_payments", "cron",
+                 {"hour": 3, "minute": 17}, "Compare the ledger with Stripe; freeze payouts if money is missing."),
 ]
 
 
