@@ -59,15 +59,16 @@ def give_funds(requester, cents: int, key: str | None = None) -> None:
     db.session.commit()
 
 
-def make_payout_ready_trainer(gateway=None, **kw) -> User:
-    """A trainer whose Stripe payout account is connected and ready (simulated gateway by default)."""
+def make_payout_ready_trainer(gateway=None, complete_onboarding=None, **kw) -> User:
+    """A trainer whose Stripe payout account is connected and ready (the app's gateway by default;
+    `complete_onboarding(account_id)` finishes Stripe's form where the gateway cannot do it itself)."""
     from marketplace.payments import payout_accounts
     from marketplace.payments.provider import gateway as app_gateway
     trainer = make_trainer(**kw)
     gw = gateway or app_gateway()
     account = payout_accounts.connect(trainer, gw)
     if not account.is_ready:
-        complete = getattr(gw, "complete_onboarding", None)
+        complete = complete_onboarding or getattr(gw, "complete_onboarding", None)
         if complete:
             complete(account.stripe_account_id)
         payout_accounts.refresh(account, gw)

@@ -53,6 +53,19 @@ ACCOUNT_LABELS = {
     REFUNDS: "refunds to cards",
 }
 
+# What each kind of account means, for the admin overview.
+KIND_DESCRIPTIONS = {
+    STRIPE_CLEARING: "Card payments received (negative: money that came in)",
+    REQUESTER_FUNDS: "Requesters' unused funds",
+    JOB_ESCROW: "Job budgets held in escrow",
+    TRAINER_PAYABLE: "Earned by trainers, not yet paid out",
+    TRAINER_PENDING: "Payouts being sent",
+    TRAINER_PAID_OUT: "Paid out to trainers",
+    PLATFORM_FEES: "Platform fee revenue",
+    ONBOARDING_COST: "Paid assessment time (negative: the platform's cost)",
+    REFUNDS: "Refunded to requesters' cards",
+}
+
 _NAME = re.compile(r"^([a-z_]+)(?::([1-9][0-9]{0,17}))?$")
 
 

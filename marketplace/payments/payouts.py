@@ -78,7 +78,7 @@ def pay_trainer(trainer, amount_cents: int | None = None, *, actor, reason: str,
             ledger.post(f"payout:{payout.id}:reserve", {ledger.trainer_payable(trainer.id): -amount,
                                                          ledger.trainer_pending(trainer.id): amount},
                         kind="payout_reserve", actor=actor, data={"payout_id": payout.id},
-                        description="Payout to your payout account (being sent)")
+                        description=f"Payout #{payout.id} to your payout account")
     except IntegrityError:
         existing = _by_key(idempotency_key)
         if existing is None:
@@ -180,7 +180,7 @@ def record_transfer(payout: Payout, transfer: TransferResult, *, now: datetime |
     ledger.post(f"payout:{payout.id}:settle", {ledger.trainer_pending(payout.trainer_id): -payout.amount_cents,
                                                 ledger.trainer_paid_out(payout.trainer_id): payout.amount_cents},
                 kind="payout_settle", data={"payout_id": payout.id, "transfer_id": transfer.id},
-                description="Payout sent to your payout account")
+                description=f"Payout #{payout.id} sent by Stripe transfer")
     trainer = db.session.get(User, payout.trainer_id)
     amount = format_cents(payout.amount_cents, payout.currency)
     audit.record("payments.payout_paid", subject_user=trainer, subject=payout,
@@ -202,7 +202,7 @@ def fail_payout(payout: Payout, message: str, *, now: datetime | None = None) ->
     ledger.post(f"payout:{payout.id}:return", {ledger.trainer_pending(payout.trainer_id): -payout.amount_cents,
                                                 ledger.trainer_payable(payout.trainer_id): payout.amount_cents},
                 kind="payout_return", data={"payout_id": payout.id},
-                description="Payout could not be sent; the money is back in your balance")
+                description=f"Payout #{payout.id} could not be sent; the money is back in your balance")
     trainer = db.session.get(User, payout.trainer_id)
     amount = format_cents(payout.amount_cents, payout.currency)
     audit.record("payments.payout_failed", subject_user=trainer, subject=payout, reason=message)

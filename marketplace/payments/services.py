@@ -118,8 +118,8 @@ def pay_bonus(payer, trainer, amount_cents: int, reason: str, idempotency_key: s
         source = ledger.requester_funds(payer.id)
     txn, created = ledger.post_once(idempotency_key, {source: -amount_cents, ledger.trainer_payable(trainer.id): amount_cents},
                       kind="bonus", actor=payer, data={"job_id": job_id, "trainer_id": trainer.id, "reason": reason},
-                      description=f"Bonus to {trainer.display_name}" + (f" on job #{job_id}" if job_id else "")
-                      + f": {reason}")
+                      description=f"Bonus from {payer.display_name} to {trainer.display_name}"
+                      + (f" on job #{job_id}" if job_id else "") + f": {reason}")
     if created:
         audit.record("payments.bonus_paid", actor=payer, subject_user=trainer, reason=reason,
                      data={"amount_cents": amount_cents, "job_id": job_id})
