@@ -143,3 +143,11 @@ def test_the_scheduled_body_runs_and_lifting_needs_a_reason(client, login, sim_a
     assert response.status_code == 302
     db.session.rollback()
     assert not freezes.payouts_frozen()
+    # The refund is still at Stripe the next night: listed as acknowledged, no new freeze. A new problem freezes.
+    result = run(sim_app_gateway)
+    assert [f["severity"] for f in result.findings] == ["acknowledged"] and not freezes.payouts_frozen()
+    other = paid_top_up(sim_app_gateway.gateway, requester, token="e" * 32)
+    sim_app_gateway.gateway.refund(other.payment_intent_id, 200, "outside-again")
+    result = run(sim_app_gateway)
+    assert sorted(f["severity"] for f in result.findings) == ["acknowledged", "missing"]
+    assert freezes.payouts_frozen()
