@@ -241,3 +241,32 @@ def test_a_short_platform_balance_delays_the_payout_instead_of_failing_it(sim_ap
     assert payout.status == "pending" and "platform balance" in payout.last_error
     assert payouts.recover_payouts(utcnow() + timedelta(minutes=2), sim_app_gateway.gateway) == 1
     assert balances(trainer).paid_out == 5_000
+
+
+class WitnessGateway:
+    """At the moment of the Stripe call, looks at the database from another connection: what it sees was
+    committed before the call (the outbox rule)."""
+
+    def __init__(self, inner):
+        self.inner, self.seen = inner, None
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def create_transfer(self, amount_cents, currency, destination, idempotency_key, metadata=None):
+        payout_id = int(idempotency_key.split(":")[1])
+        with db.engine.connect() as other:
+            status = other.execute(sa.select(Payout.status).where(Payout.id == payout_id)).scalar()
+            reserved = other.execute(sa.text("SELECT COUNT(*) FROM ledger_transactions WHERE idempotency_key = :k"),
+                                     {"k": f"payout:{payout_id}:reserve"}).scalar()
+        self.seen = (status, reserved)
+        return self.inner.create_transfer(amount_cents, currency, destination, idempotency_key, metadata)
+
+
+def test_the_payout_and_its_reservation_are_committed_before_stripe_is_called(sim_app_gateway):
+    trainer = ready_trainer(sim_app_gateway)
+    payout = payouts.pay_trainer(trainer, None, actor=None, reason="payroll", idempotency_key="p:w")
+    db.session.commit()
+    witness = WitnessGateway(sim_app_gateway.gateway)
+    assert payouts.send_payout(payout.id, witness).status == "paid"
+    assert witness.seen == ("pending", 1)
