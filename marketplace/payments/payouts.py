@@ -143,6 +143,7 @@ def send_payout(payout_id: int, gateway: PaymentGateway, *, now: datetime | None
     now = now or utcnow()
     begin_write()
     if payouts_frozen():
+        db.session.commit()  # release SQLite's write lock: nothing to send
         return db.session.get(Payout, payout_id)
     claimed = db.session.execute(
         sa.update(Payout).where(Payout.id == payout_id, Payout.status == "pending",
