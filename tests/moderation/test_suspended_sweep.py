@@ -41,6 +41,10 @@ OPEN_POSTS = {
     "assessments.save", "assessments.submit", "api_assessments.submit_attempt", "assessments.contest",
     "assessments.answer_contest", "assessments.grant", "assessments.revoke", "assessments.review_attempt",
     "assessments.import_file",
+    # Money: a trainer connects a payout account to receive earnings; a requester may add funds; admins' money work.
+    "payments.connect_payout_account", "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up",
+    "payments.admin_pay_trainer", "payments.admin_refund", "payments.retry_payout", "payments.lift_freeze",
+    "payments.run_reconciliation",
     # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
     "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
 }
