@@ -41,6 +41,8 @@ class ScheduledJob:
 SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("send_outbox", "marketplace.core.periodic:send_outbox", "interval", {"seconds": 30},
                  "Deliver queued e-mails (SMTP when configured, the log otherwise)."),
+    ScheduledJob("run_imports", "marketplace.jobs.periodic:run_imports", "interval", {"seconds": 60},
+                 "Run queued task imports; requeue imports whose process died."),
 ]
 
 
