@@ -94,15 +94,15 @@ class _Images:
 
     def resolve(self, name: str) -> tuple[str, int, int]:
         """(storage key, width, height) for an image named in a row; raises BadImage with the reason."""
-        if name in self.stored:
-            found = self.stored[name]
-            if isinstance(found, str):
-                raise BadImage(found)
-            return found
         info = self.by_name.get(name)
+        if info is None:
+            raise BadImage("is not in the ZIP of images")
+        found = self.stored.get(info.filename)  # "cat.png" and "photos/cat.png" are one stored copy
+        if isinstance(found, str):
+            raise BadImage(found)
+        if found:
+            return found
         try:
-            if info is None:
-                raise BadImage("is not in the ZIP of images")
             if info.file_size > self.settings.image_max_bytes:
                 raise BadImage(f"is {info.file_size // 1024} KB; images may be at most "
                                f"{self.settings.image_max_bytes // 1024} KB")
@@ -111,16 +111,16 @@ class _Images:
             checked = check_image(data, max_bytes=self.settings.image_max_bytes,
                                   max_pixels=self.settings.image_max_pixels)
         except BadImage as exc:
-            self.stored[name] = str(exc)
+            self.stored[info.filename] = str(exc)
             raise
         except (zipfile.BadZipFile, OSError, RuntimeError) as exc:  # damaged or encrypted entry
-            self.stored[name] = f"cannot be read from the ZIP ({exc})"
-            raise BadImage(self.stored[name]) from None
+            self.stored[info.filename] = f"cannot be read from the ZIP ({exc})"
+            raise BadImage(self.stored[info.filename]) from None
         key = new_key(f"images/job-{self.job_id}", checked.suffix)
         get_storage().save_bytes(key, data)
         self.outcome.stored_images.append(key)
-        self.stored[name] = (key, checked.width, checked.height)
-        return self.stored[name]
+        self.stored[info.filename] = (key, checked.width, checked.height)
+        return self.stored[info.filename]
 
 
 class _Reporter:
