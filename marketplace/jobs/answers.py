@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..core.errors import ValidationFailed
 from ..core.schema import fast_validator, schema_errors
-from .kinds import _object, _text, get_kind, with_defaults
+from .kinds import STRENGTHS, _object, _text, get_kind, with_defaults
 
 
 def _labels(config: dict | None) -> dict:
@@ -41,7 +41,8 @@ def answer_schema(kind: str, config: dict | None = None) -> dict:
         return _object({"text": text}, ["text"])
     if kind == "pairwise_preference":
         choices = ["a", "b", "tie"] if (config is None or config["allow_tie"]) else ["a", "b"]
-        strength = {"type": "integer", "minimum": 1, "maximum": config["strength_levels"] if config else 7}
+        strength = {"type": "string", "enum": list(STRENGTHS), "description": "How much better: slightly, "
+                    "clearly or much."}
         return _object({"preferred": {"type": "string", "enum": choices}, "strength": strength,
                         "reason": _text(5000, min_length=0)}, ["preferred", "reason"])
     if kind == "rating":

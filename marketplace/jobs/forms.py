@@ -25,7 +25,7 @@ KIND_FIELDS = {
     "classification": ["labels", "multiple", "justification_required", "justification_min_chars"],
     "bounding_boxes": ["labels", "min_boxes", "max_boxes"],
     "writing": ["min_chars", "max_chars"],
-    "pairwise_preference": ["strength_levels", "allow_tie", "reason_min_chars"],
+    "pairwise_preference": ["allow_tie", "reason_min_chars"],
     "rating": ["rubric", "comments_required"],
     "code_review": ["language", "quality_scale_max", "require_bug_lines"],
 }
@@ -51,9 +51,6 @@ class BasicsForm(FlaskForm):
                              validators=[Optional(), NumberRange(1, 100_000)])
     max_chars = IntegerField("Longest answer (characters)", default=10_000,
                              validators=[Optional(), NumberRange(1, 100_000)])
-    strength_levels = IntegerField("Levels of preference strength", default=3,
-                                   validators=[Optional(), NumberRange(2, 7)],
-                                   description="From 1 (slightly better) to this number (much better).")
     allow_tie = BooleanField("Trainers may call the two responses equally good")
     reason_min_chars = IntegerField("Shortest written reason (characters)", default=30,
                                     validators=[Optional(), NumberRange(0, 5000)])

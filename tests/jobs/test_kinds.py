@@ -46,7 +46,7 @@ def test_config_defaults_are_filled_in():
     ("bounding_boxes", {"labels": ["car"], "min_boxes": 5, "max_boxes": 2}, "config.min_boxes", "more than the maximum"),
     ("writing", {"min_chars": 900, "max_chars": 100}, "config.min_chars", "more than the maximum"),
     ("writing", {"min_chars": "many"}, "config.min_chars", "whole number"),
-    ("pairwise_preference", {"strength_levels": 9}, "config.strength_levels", "at most 7"),
+    ("pairwise_preference", {"reason_min_chars": -1}, "config.reason_min_chars", "at least 0"),
     ("rating", {"rubric": []}, "config.rubric", "at least 1"),
     ("rating", {"rubric": [{"name": "Tone", "scale_max": 5}, {"name": "tone", "scale_max": 3}]}, "config.rubric",
      "twice"),
@@ -113,9 +113,9 @@ def test_writing_answer_respects_minimum_and_maximum_length():
 def test_pairwise_answer_needs_a_known_choice_a_strength_in_range_and_a_reason():
     assert "must be one of: a, b" in answer_error("pairwise_preference", {"preferred": "tie", "reason": "x" * 40},
                                                   config={"allow_tie": False})["preferred"]
-    assert "at most 3" in answer_error("pairwise_preference", {"preferred": "a", "strength": 4,
-                                                               "reason": "x" * 40})["strength"]
-    assert "at least 30 characters" in answer_error("pairwise_preference", {"preferred": "a", "strength": 2,
+    assert "must be one of: slightly, clearly, much" in answer_error(
+        "pairwise_preference", {"preferred": "a", "strength": 4, "reason": "x" * 40})["strength"]
+    assert "at least 30 characters" in answer_error("pairwise_preference", {"preferred": "a", "strength": "clearly",
                                                                             "reason": "A"})["reason"]
     assert "required unless" in answer_error("pairwise_preference", {"preferred": "b", "reason": "x" * 40})["strength"]
 
