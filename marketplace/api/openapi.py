@@ -9,6 +9,9 @@ from ..jobs.models import IMPORT_MODES, IMPORT_STATUSES
 from ..jobs.schemas import JOB_CREATE, JOB_FIELDS, JOB_UPDATE
 from ..jobs.states import ACTIONS, PAUSE_REASONS, STATUSES
 
+ADD_BUDGET = {"type": "object", "additionalProperties": False, "required": ["amount_cents"],
+              "properties": {"amount_cents": {"type": "integer", "minimum": 1, "maximum": 1_000_000_000}}}
+
 STRING, INTEGER, BOOLEAN = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
 DATETIME = {"type": "string", "format": "date-time", "nullable": True}
 ERROR = {"type": "object", "required": ["error"], "properties": {"error": {
@@ -97,7 +100,15 @@ def _paths(extra_paths: dict) -> dict:
             "patch": {"summary": "Change a job", "tags": ["jobs"], "parameters": [JOB_ID],
                       "requestBody": {"required": True, "content": _json(_ref("JobUpdate"))},
                       "responses": _responses("200", _ref("Job"), "The changed job", 404, 409, 422)}},
+        "/api/v1/jobs/{job_id}/publish": job_action("Publish: move the budget into escrow and open the job"),
         "/api/v1/jobs/{job_id}/pause": job_action("Pause a published job"),
+        "/api/v1/jobs/{job_id}/resume": job_action("Resume a paused job (its escrow must cover an hour)"),
+        "/api/v1/jobs/{job_id}/close": job_action("Close a job; unused escrow returns to your funds"),
+        "/api/v1/jobs/{job_id}/budget": {"post": {
+            "summary": "Add to a live job's budget from your funds", "tags": ["jobs"],
+            "parameters": [JOB_ID, {**IDEMPOTENCY, "required": True}],
+            "requestBody": {"required": True, "content": _json(ADD_BUDGET)},
+            "responses": _responses("200", _ref("Job"), "The job with its new budget", 404, 409, 422)}},
         "/api/v1/jobs/{job_id}/progress": {"get": {
             "summary": "Tasks done, and the budget as hours", "tags": ["jobs"], "parameters": [JOB_ID],
             "responses": _responses("200", _ref("Progress"), "Progress", 404)}},

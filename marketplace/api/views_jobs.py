@@ -1,6 +1,5 @@
-"""Requester API: jobs (create, read, update, pause), task uploads, imports, tasks, progress; OpenAPI + docs.
-
-Publishing, resuming, closing and adding funds move money, so they are served by views_job_money.py."""
+"""Requester API: jobs (create, read, update, publish, pause, resume, close, add budget), task uploads, imports,
+tasks, progress; the OpenAPI document and docs page. Money moves through the jobs services' events."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -15,6 +14,7 @@ from ..jobs.runner import start_import
 from ..jobs.schemas import JOB_CREATE, JOB_UPDATE, standalone
 from ..jobs.storage import get_storage
 from . import openapi
+from .openapi import ADD_BUDGET
 from .auth import after_commit, api_view, idempotent, json_body
 from .serializers import decode_cursor, encode_cursor, import_json, job_json, task_json
 
@@ -95,12 +95,52 @@ def update_job(job_id):
     return job_json(job), 200
 
 
+def _action(job_id: int, change):
+    from flask_login import current_user
+    job = own_job(job_id)
+    change(job, current_user)
+    return job_json(job), 200
+
+
+@bp.route("/jobs/<int:job_id>/publish", methods=["POST"])
+@api_view(roles=REQUESTER, scope="jobs:write", good_standing=True)
+def publish_job(job_id):
+    """Move the budget into escrow and open the job to trainers."""
+    return _action(job_id, jobs.publish_job)
+
+
 @bp.route("/jobs/<int:job_id>/pause", methods=["POST"])
 @api_view(roles=REQUESTER, scope="jobs:write")
 def pause_job(job_id):
+    return _action(job_id, jobs.pause_job)
+
+
+@bp.route("/jobs/<int:job_id>/resume", methods=["POST"])
+@api_view(roles=REQUESTER, scope="jobs:write", good_standing=True)
+def resume_job(job_id):
+    return _action(job_id, jobs.resume_job)
+
+
+@bp.route("/jobs/<int:job_id>/close", methods=["POST"])
+@api_view(roles=REQUESTER, scope="jobs:write")
+def close_job(job_id):
+    """Close for good; unused escrow returns to your funds."""
+    return _action(job_id, jobs.close_job)
+
+
+@bp.route("/jobs/<int:job_id>/budget", methods=["POST"])
+@api_view(roles=REQUESTER, scope="jobs:write", good_standing=True)
+@idempotent
+def add_budget(job_id):
+    """Move more of your funds into a live job's escrow (Idempotency-Key required: a retry never adds twice)."""
     from flask_login import current_user
+    key = request.headers.get("Idempotency-Key")
+    if not key:
+        raise ValidationFailed("Send an Idempotency-Key header, so a retry never adds the money twice.",
+                               errors={"Idempotency-Key": "is required"})
     job = own_job(job_id)
-    jobs.pause_job(job, current_user)
+    amount = json_body(ADD_BUDGET)["amount_cents"]
+    jobs.add_budget(job, current_user, amount, f"api:{current_user.id}:{key}")
     return job_json(job), 200
 
 

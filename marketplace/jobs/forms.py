@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, IntegerField, RadioField,
+from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -200,3 +200,8 @@ class UploadForm(FlaskForm):
     mode = RadioField("If some rows are invalid", default="all_or_nothing", choices=[
         ("all_or_nothing", "Import nothing, and show me every problem (all-or-nothing)"),
         ("skip_invalid", "Import the valid rows, skip the others, and give me a report of them")])
+
+
+class AddFundsForm(FlaskForm):
+    amount = DecimalField("Add to budget (USD)", places=2, validators=[DataRequired(), NumberRange(0.01, 10_000_000)])
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(8, 64)])

@@ -200,3 +200,30 @@ def test_openapi_document_uses_the_validation_schemas_and_the_docs_page_lists_en
     assert document["components"]["schemas"]["Config_rating"] == json.loads(json.dumps(config_schema("rating")))
     page = client.get("/api/v1/docs").get_data(as_text=True)
     assert "/api/v1/jobs/{job_id}/tasks" in page and "Pairwise preference" in page
+
+
+def test_publish_add_budget_and_close_through_the_api(client, db, fake_money):
+    requester = make_requester()
+    job = make_job(requester, tasks=2, budget_cents=10_000)
+    fake_money.funds[requester.id] = 30_000
+    raw = token_for(requester)
+    response = client.post(f"/api/v1/jobs/{job.id}/publish", headers=bearer(raw))
+    assert response.status_code == 200 and response.json["status"] == "published"
+    no_key = client.post(f"/api/v1/jobs/{job.id}/budget", json={"amount_cents": 5000}, headers=bearer(raw))
+    assert no_key.status_code == 422 and "Idempotency-Key" in no_key.json["error"]["message"]
+    for _ in range(2):
+        response = client.post(f"/api/v1/jobs/{job.id}/budget", json={"amount_cents": 5000},
+                               headers={**bearer(raw), "Idempotency-Key": "top-1"})
+        assert response.status_code == 200 and response.json["budget_cents"] == 15_000
+    response = client.post(f"/api/v1/jobs/{job.id}/close", headers=bearer(raw))
+    assert response.status_code == 200 and response.json["status"] == "closed"
+    assert fake_money.funds[requester.id] == 30_000
+
+
+def test_publish_without_enough_funds_is_a_409_and_the_job_stays_a_draft(client, db, fake_money):
+    requester = make_requester()
+    job = make_job(requester, tasks=2, budget_cents=10_000)
+    raw = token_for(requester)
+    response = client.post(f"/api/v1/jobs/{job.id}/publish", headers=bearer(raw))
+    assert response.status_code == 409 and "funds do not cover" in response.json["error"]["message"]
+    assert client.get(f"/api/v1/jobs/{job.id}", headers=bearer(raw)).json["status"] == "draft"
