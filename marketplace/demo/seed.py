@@ -83,6 +83,10 @@ def seed_accounts() -> list[tuple[str, str, str]]:
 # Steps run in order; later rooms append their own step here (assessments, jobs, work, pay ...).
 STEPS = [seed_accounts]
 
+from .jobs import seed as seed_jobs  # noqa: E402  (requester jobs of every kind, with tasks)
+
+STEPS.append(seed_jobs)
+
 
 def seed_all() -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []

@@ -44,7 +44,7 @@ def answer_schema(kind: str, config: dict | None = None) -> dict:
         strength = {"type": "string", "enum": list(STRENGTHS), "description": "How much better: slightly, "
                     "clearly or much."}
         return _object({"preferred": {"type": "string", "enum": choices}, "strength": strength,
-                        "reason": _text(5000, min_length=0)}, ["preferred", "reason"])
+                        "reason": _text(5000, min_length=0)}, ["preferred"])
     if kind == "rating":
         if config:
             scores = _object({s["name"]: {"type": "integer", "minimum": 1, "maximum": s["scale_max"]}

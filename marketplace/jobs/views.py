@@ -180,7 +180,7 @@ def _pay_context(job: Job) -> dict:
             "net_per_hour_cents": budget.trainer_net_cents(job.hourly_rate_cents, fee),
             "per_task_cents": budget.earnings_per_task_cents(job.hourly_rate_cents, job.est_minutes_per_task, fee),
             "hours_budget": budget.hours(job.budget_cents, budget.cost_per_hour_cents(job.hourly_rate_cents)),
-            "fee_percent": fee / 100}
+            "fee_percent": f"{fee / 100:g}"}
 
 
 @bp.route("/<int:job_id>")
