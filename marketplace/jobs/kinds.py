@@ -240,7 +240,7 @@ def task_validator(kind: str):
     return fast_validator(import_row_schema(kind))
 
 
-from .answers import answer_schema, validate_answer  # noqa: E402  (answers build on the kinds above)
+from .answers import answer_checker, answer_schema, validate_answer  # noqa: E402  (answers build on the kinds above)
 
-__all__ = ["KINDS", "KIND_CHOICES", "Kind", "answer_schema", "config_schema", "get_kind", "import_row_schema",
+__all__ = ["KINDS", "KIND_CHOICES", "Kind", "answer_checker", "answer_schema", "config_schema", "get_kind", "import_row_schema",
            "task_input_fields", "task_schema", "task_validator", "validate_answer", "validate_config"]
