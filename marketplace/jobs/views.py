@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from ..core.errors import DomainError
-from ..core.markdown import render_markdown
+from ..core.markdown import render_instructions as render_markdown
 from ..core.permissions import Role, good_standing_required, require, role_required
 from ..core.web import apply_domain_error
 from ..extensions import db
