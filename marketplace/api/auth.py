@@ -62,6 +62,7 @@ def api_view(*, roles: tuple[str, ...] = (), scope: str | None = None, good_stan
             for callback in g.pop("after_commit", []):
                 callback()
             return result
+        wrapped.requires_good_standing = good_standing  # seen by the suspended-person permission sweep
         return wrapped
     return decorator
 

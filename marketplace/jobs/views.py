@@ -275,6 +275,7 @@ def about(job_id):
 
 @bp.route("/<int:job_id>/accept-warning", methods=["POST"])
 @role_required(Role.WORKER)
+@good_standing_required
 def accept_warning(job_id):
     job = db.session.get(Job, job_id)
     require(job is not None and policies.can_view_as_trainer(current_user, job), 404)
