@@ -82,7 +82,7 @@ def test_skip_invalid_keeps_valid_rows_and_offers_a_report(db, client, login):
     job = make_job()
     result = run(job, jsonl({"text": "one"}, {"text": 5}, {"text": "three"}), mode="skip_invalid")
     assert result.status == "succeeded" and result.rows_imported == 2 and result.rows_invalid == 1
-    assert "1 invalid rows skipped" in result.message
+    assert "1 invalid row skipped" in result.message
     assert [t.payload["text"] for t in tasks_of(job)] == ["one", "three"]
     login(job.requester)
     report = client.get(f"/jobs/{job.id}/imports/{result.id}/errors.csv")
