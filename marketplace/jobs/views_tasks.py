@@ -6,7 +6,7 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
                    send_file, url_for)
 from flask_login import current_user
 
