@@ -1,6 +1,7 @@
 """Configuration classes read from the environment; production refuses weak or missing secrets."""
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -54,7 +55,9 @@ class Config:
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'fairtrain.sqlite3'}"
     ))
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # JSON columns keep non-ASCII text as is (Japanese task text stays readable and searchable).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True,
+                                       "json_serializer": lambda value: json.dumps(value, ensure_ascii=False)}
     MAX_CONTENT_LENGTH = _env_int("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     SESSION_COOKIE_HTTPONLY = True
@@ -125,6 +128,16 @@ class Config:
     SANDBOX_OUTPUT_BYTES = _env_int("SANDBOX_OUTPUT_BYTES", 64 * 1024)
 
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
+
+    # Jobs: task import limits, and where imports run (thread: beside the web process; scheduler: picked up
+    # by `flask scheduler run`; inline: in the request, for tests).
+    JOBS_MAX_TASKS_PER_JOB = _env_int("JOBS_MAX_TASKS_PER_JOB", 1_000_000)
+    JOBS_IMPORT_MAX_BYTES = _env_int("JOBS_IMPORT_MAX_BYTES", 1024 * 1024 * 1024)
+    JOBS_IMPORT_MAX_ROW_BYTES = _env_int("JOBS_IMPORT_MAX_ROW_BYTES", 256 * 1024)
+    JOBS_IMPORT_BATCH_ROWS = _env_int("JOBS_IMPORT_BATCH_ROWS", 2000)
+    JOBS_IMAGE_MAX_BYTES = _env_int("JOBS_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+    JOBS_IMAGE_MAX_PIXELS = _env_int("JOBS_IMAGE_MAX_PIXELS", 40_000_000)
+    JOBS_IMPORT_RUNNER = os.environ.get("JOBS_IMPORT_RUNNER", "thread")
     SCHEDULER_ENABLED = True
 
     @classmethod
@@ -148,6 +161,7 @@ class TestConfig(Config):
     SMTP_HOST = ""
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+    JOBS_IMPORT_RUNNER = "inline"
     STRIPE_SIMULATED_STATE_FILE = ""  # in memory, per test run
 
 

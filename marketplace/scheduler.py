@@ -41,6 +41,10 @@ class ScheduledJob:
 SCHEDULE: list[ScheduledJob] = [
     ScheduledJob("send_outbox", "marketplace.core.periodic:send_outbox", "interval", {"seconds": 30},
                  "Deliver queued e-mails (SMTP when configured, the log otherwise)."),
+    ScheduledJob("run_imports", "marketplace.jobs.periodic:run_imports", "interval", {"seconds": 60},
+                 "Run queued task imports; requeue imports whose process died."),
+    ScheduledJob("pause_underfunded_jobs", "marketplace.payments.periodic:pause_underfunded_jobs", "interval",
+                 {"minutes": 5}, "Pause published jobs whose escrow cannot pay for another hour; tell requesters."),
     ScheduledJob("moderation_expire_sanctions", "marketplace.moderation.periodic:expire_sanctions", "interval",
                  {"minutes": 1}, "End temporary suspensions at their end date and restore standing."),
     ScheduledJob("moderation_escalate_appeals", "marketplace.moderation.periodic:escalate_appeals", "interval",

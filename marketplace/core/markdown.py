@@ -39,3 +39,26 @@ def render_markdown_inline(text: str | None) -> Markup:
     if not text:
         return Markup("")
     return Markup(_clean(_parser().renderInline(text)))
+
+
+# Job instructions may also show images and collapsible examples (<details>): requesters illustrate what they
+# want ("a tight box looks like this"). Images are limited to web and site addresses; trainers see the page.
+RICH_TAGS = ALLOWED_TAGS | {"img", "details", "summary", "figure", "figcaption", "mark", "small", "span", "div",
+                            "dl", "dt", "dd", "abbr", "ins", "u"}
+RICH_ATTRIBUTES = {**ALLOWED_ATTRIBUTES, "img": {"src", "alt", "title", "width", "height"}, "abbr": {"title"}}
+
+
+@lru_cache(maxsize=1)
+def _rich_parser() -> MarkdownIt:
+    # Raw HTML allowed (for <details> examples), then cut down to RICH_TAGS by nh3: scripts, styles, event
+    # handlers and javascript: URLs never survive.
+    return MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(["table", "strikethrough"])
+
+
+def render_instructions(text: str | None) -> Markup:
+    """Render a job's Markdown instructions: as render_markdown, plus images and <details> examples."""
+    if not text:
+        return Markup("")
+    html = _rich_parser().render(text)
+    return Markup(nh3.clean(html, tags=RICH_TAGS, attributes=RICH_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+                            link_rel="noopener noreferrer nofollow"))

@@ -87,6 +87,10 @@ from . import moderation as _moderation  # noqa: E402
 
 STEPS = [seed_accounts, _moderation.seed, _assessments.seed, payments_demo.seed]
 
+from .jobs import seed as seed_jobs  # noqa: E402  (requester jobs of every kind, with tasks)
+
+STEPS.append(seed_jobs)
+
 
 def seed_all() -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []

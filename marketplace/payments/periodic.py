@@ -23,3 +23,9 @@ def reconcile_payments(now) -> int:
     run = reconciliation.record(now, found)
     db.session.commit()
     return len(run.findings)
+
+
+def pause_underfunded_jobs(now) -> int:
+    """Pause published jobs whose escrow cannot pay for another hour of work; their requesters are told why."""
+    from .job_funding import pause_underfunded_jobs as pause
+    return pause(now)

@@ -24,6 +24,10 @@ from tests.factories import make_admin, make_requester, make_sanction, make_trai
 # appears or disappears without this list changing, so the set is reviewed, not accidental.
 EXPECTED_GUARDED: set[str] = {
     "assessments.start", "api_assessments.start_attempt",
+    # jobs: posting a job, publishing or resuming it, adding money or tasks; a trainer accepting a job's warning.
+    "jobs.new_job", "jobs.new_job_basics", "jobs.publish", "jobs.resume", "jobs.add_funds", "jobs.accept_warning",
+    "job_tasks.upload", "api_jobs.create_job", "api_jobs.publish_job", "api_jobs.resume_job", "api_jobs.add_budget",
+    "api_jobs.upload_tasks",
     # jobs, assignment, pay and api rooms add theirs here as they land, e.g.
     # "assessments.start_attempt", "assignment.claim_task", "jobs.publish_job"
 }
@@ -41,12 +45,15 @@ OPEN_POSTS = {
     "assessments.save", "assessments.submit", "api_assessments.submit_attempt", "assessments.contest",
     "assessments.answer_contest", "assessments.grant", "assessments.revoke", "assessments.review_attempt",
     "assessments.import_file",
-    # Money: a trainer connects a payout account to receive earnings; a requester may add funds; admins' money work.
-    "payments.connect_payout_account", "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up",
-    "payments.admin_pay_trainer", "payments.admin_refund", "payments.retry_payout", "payments.lift_freeze",
-    "payments.run_reconciliation",
+    # A suspended requester may still stop spending: edit, pause or close their jobs; and manage API tokens.
+    "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay", "jobs.pause", "jobs.close",
+    "api_jobs.pause_job", "api_jobs.close_job", "api.tokens", "api.revoke_token",
     # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
     "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
+    # Adding funds and connecting a payout account are not new work; the rest are admins' money actions.
+    "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up", "payments.connect_payout_account",
+    "payments.retry_payout", "payments.run_reconciliation", "payments.admin_refund", "payments.admin_pay_trainer",
+    "payments.lift_freeze",
 }
 
 # Pages a suspended person must always reach, checked for whichever of them exist in this build.
