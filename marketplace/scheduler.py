@@ -43,6 +43,10 @@ SCHEDULE: list[ScheduledJob] = [
                  "Deliver queued e-mails (SMTP when configured, the log otherwise)."),
     ScheduledJob("run_imports", "marketplace.jobs.periodic:run_imports", "interval", {"seconds": 60},
                  "Run queued task imports; requeue imports whose process died."),
+    ScheduledJob("sweep_reservations", "marketplace.assignment.periodic:sweep_reservations", "interval",
+                 {"minutes": 5}, "Expire lapsed task reservations (claims release them too; this tidies up)."),
+    ScheduledJob("auto_approve", "marketplace.assignment.periodic:auto_approve", "interval", {"minutes": 15},
+                 "Approve submitted answers whose job's review window has passed."),
 ]
 
 
