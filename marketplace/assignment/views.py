@@ -7,7 +7,7 @@ from jinja2 import TemplateNotFound
 
 from ..core.errors import DomainError, ValidationFailed
 from ..core.markdown import render_markdown
-from ..core.permissions import Role, require, role_required
+from ..core.permissions import Role, good_standing_required, require, role_required
 from ..core.time import utcnow
 from ..extensions import db
 from ..jobs import budget
@@ -49,6 +49,7 @@ def my_work():
 
 @bp.route("/jobs/<int:job_id>/start", methods=["POST"])
 @role_required(Role.WORKER)
+@good_standing_required
 def start(job_id):
     """Start working: claim the next task of the job (or resume the one held) and open the work page."""
     job = _job_for_trainer(job_id)
