@@ -72,6 +72,7 @@ def claim(job_id):
     now = utcnow()
     held = services.start_work(job, current_user, k=body["k"], accept_warning=body["accept_content_warning"],
                                now=now)
+    db.session.commit()  # let go of the write lock (SQLite) and the task rows before building the answer
     return jsonify({"assignments": [_out(a, now) for a in held]})
 
 
@@ -118,6 +119,7 @@ def submit(assignment_id):
     now = utcnow()
     done, following, why = services.submit_and_next(assignment_id, current_user, body["answer"],
                                                     then_next=body["next"], now=now)
+    db.session.commit()
     return jsonify({"assignment": _out(done, now), "next": _out(following, now) if following else None,
                     "next_unavailable_reason": why})
 

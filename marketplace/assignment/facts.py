@@ -32,13 +32,21 @@ def qualification_catalogue() -> dict[str, QualificationInfo]:
     return catalogue
 
 
-def trainer_facts(user, now: datetime) -> TrainerFacts:
+def trainer_facts(user, now: datetime, *, standing: matching.Standing | None = None,
+                  with_qualifications: bool = True) -> TrainerFacts:
     """What eligibility may know about the trainer: profile, active qualifications, platform standing and
-    whether work from their country is on hold (content-warning acceptance is set per job)."""
-    standing = standing_for(user, now)
-    return jobs.trainer_facts(user, None, qualification_keys=assessments.active_qualification_keys(user.id, now),
-                              country_withdrawn=standing.code == "country",
+    whether work from their country is on hold (content-warning acceptance is set per job). A caller that
+    already has the trainer's standing passes it; one checking a job that needs no qualification and no
+    language may skip loading qualifications (language qualifications can prove a language)."""
+    standing = standing or platform_standing(user, now)
+    keys = assessments.active_qualification_keys(user.id, now) if with_qualifications else frozenset()
+    return jobs.trainer_facts(user, None, qualification_keys=keys, country_withdrawn=standing.code == "country",
                               withdrawal_reason=standing.reason if standing.code == "country" else "")
+
+
+def platform_standing(user, now: datetime) -> matching.Standing:
+    standing = standing_for(user, now)
+    return matching.Standing(standing.code, standing.reason, standing.until)
 
 
 def standing_on_job(user, job, now: datetime) -> matching.Standing:
@@ -46,3 +54,8 @@ def standing_on_job(user, job, now: datetime) -> matching.Standing:
     requester's jobs, then the requester's block (moderation.standing_for checks them in that order)."""
     standing = standing_for(user, now, job.id, job.requester_id)
     return matching.Standing(standing.code, standing.reason, standing.until)
+
+
+def needs_catalogue(exclusions) -> bool:
+    """Names of qualifications and language assessments are only needed to word these exclusions."""
+    return any(e.code in ("qualification", "language") for e in exclusions)

@@ -76,16 +76,26 @@ def work_exclusions(user, job: Job, now: datetime, *, facts: TrainerFacts | None
                     supply: matching.TaskSupply | None = None, catalogue=None,
                     standing: matching.Standing | None = None) -> list[Exclusion]:
     """Every rule that keeps `user` from starting a task of `job` now (matching.work_exclusions over the
-    database facts). Lists pass facts, time, warnings and the catalogue they loaded once."""
-    facts = facts or trainer_facts(user, now)
-    warnings = accepted_warnings(user.id) if warnings is None else warnings
-    facts = dataclasses.replace(facts, accepted_content_warning=bool(
-        job.content_warning and warnings.get(job.id) == job.content_warning))
+    database facts). Lists pass the facts they loaded once; a single check loads only what the job's rules
+    need (this runs at every claim)."""
+    standing = standing or facts_module.standing_on_job(user, job, now)
+    if facts is None:
+        # standing_for checks platform, country, job, requester in that order and stops at the first that
+        # blocks, so a job- or requester-level answer means the platform and country checks passed.
+        platform = standing if standing.code in ("suspended", "deactivated", "country") else matching.Standing()
+        facts = facts_module.trainer_facts(user, now, standing=platform, with_qualifications=bool(
+            job.required_qualifications or job.required_languages))
+    if job.content_warning:
+        accepted = (warnings.get(job.id) if warnings is not None else db.session.scalar(
+            sa.select(ContentWarningAcceptance.warning_text).where(ContentWarningAcceptance.job_id == job.id,
+                                                                   ContentWarningAcceptance.user_id == user.id)))
+        facts = dataclasses.replace(facts, accepted_content_warning=accepted == job.content_warning)
     time = time or worktime.work_time(user.id, now)
-    catalogue = facts_module.qualification_catalogue() if catalogue is None else catalogue
-    return matching.work_exclusions(facts, jobs.job_rules(job), weekly_hours(user, job, time),
-                                    supply or matching.TaskSupply(), catalogue,
-                                    standing or facts_module.standing_on_job(user, job, now))
+    arguments = (facts, jobs.job_rules(job), weekly_hours(user, job, time), supply or matching.TaskSupply())
+    found = matching.work_exclusions(*arguments, catalogue or {}, standing)
+    if catalogue is None and facts_module.needs_catalogue(found):
+        found = matching.work_exclusions(*arguments, facts_module.qualification_catalogue(), standing)
+    return found
 
 
 def check_may_claim(user, job: Job, now: datetime) -> None:
