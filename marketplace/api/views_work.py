@@ -12,15 +12,13 @@ from flask_login import current_user
 from ..assignment import queue, schemas, services, states
 from ..assignment.models import Assignment
 from ..core.errors import NotFound, ValidationFailed
-from ..core.permissions import good_standing_required
 from ..core.time import utcnow
-from ..extensions import csrf, db, limiter
+from ..extensions import db, limiter
 from ..jobs.models import Job
 from . import work_openapi
 from .auth import api_view
 
 bp = Blueprint("api_work", __name__, url_prefix="/api/v1/work")
-csrf.exempt(bp)  # api_view checks CSRF itself for session-authenticated writes (tokens need none)
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"],
               key_func=lambda: f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr)(bp)
 TRAINER = ("worker",)
@@ -61,8 +59,7 @@ def my_jobs():
 
 
 @bp.route("/jobs/<int:job_id>/claim", methods=["POST"])
-@api_view(roles=TRAINER, scope="work")
-@good_standing_required
+@api_view(roles=TRAINER, scope="work", good_standing=True)
 def claim(job_id):
     """Hold up to k tasks of the job (reservations already held count), claiming new ones as needed."""
     body = _body(schemas.CLAIM)

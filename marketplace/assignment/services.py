@@ -22,9 +22,8 @@ from ..jobs import services as jobs
 from ..jobs import states as job_states
 from ..jobs.eligibility import Exclusion, TrainerFacts
 from ..jobs.kinds import validate_answer
-from ..jobs.models import ContentWarningAcceptance, Job, Task
+from ..jobs.models import Job, Task
 from . import claims, matching, states, worktime
-from . import facts as facts_module
 from .models import Assignment
 
 
@@ -42,21 +41,11 @@ class NoWorkLeft(Conflict):
 
 # --- eligibility with the work rules -----------------------------------------------------------------------
 
-def trainer_facts(user, now: datetime) -> TrainerFacts:
-    return facts_module.trainer_facts(user, now)
-
-
 def weekly_hours(user, job: Job, time: worktime.WorkTime) -> matching.WeeklyHours:
     return matching.WeeklyHours(trainer_cap_minutes=user.weekly_cap_minutes,
                                 trainer_week_minutes=time.week_minutes(),
                                 job_limit_minutes=job.weekly_limit_minutes,
                                 job_week_minutes=time.job_week_minutes(job.id))
-
-
-def accepted_warnings(user_id: int) -> dict[int, str]:
-    """job id -> the warning text the trainer accepted (a changed warning must be accepted again)."""
-    return dict(db.session.execute(sa.select(ContentWarningAcceptance.job_id, ContentWarningAcceptance.warning_text)
-                                   .where(ContentWarningAcceptance.user_id == user_id)).all())
 
 
 def task_supply(job: Job, worker_id: int) -> matching.TaskSupply:
@@ -72,29 +61,18 @@ def task_supply(job: Job, worker_id: int) -> matching.TaskSupply:
 
 
 def work_exclusions(user, job: Job, now: datetime, *, facts: TrainerFacts | None = None,
-                    time: worktime.WorkTime | None = None, warnings: dict[int, str] | None = None,
-                    supply: matching.TaskSupply | None = None, catalogue=None,
-                    standing: matching.Standing | None = None) -> list[Exclusion]:
-    """Every rule that keeps `user` from starting a task of `job` now (matching.work_exclusions over the
-    database facts). Lists pass the facts they loaded once; a single check loads only what the job's rules
-    need (this runs at every claim)."""
-    standing = standing or facts_module.standing_on_job(user, job, now)
-    if facts is None:
-        # standing_for checks platform, country, job, requester in that order and stops at the first that
-        # blocks, so a job- or requester-level answer means the platform and country checks passed.
-        platform = standing if standing.code in ("suspended", "deactivated", "country") else matching.Standing()
-        facts = facts_module.trainer_facts(user, now, standing=platform, with_qualifications=bool(
-            job.required_qualifications or job.required_languages))
-    if job.content_warning:
-        accepted = (warnings.get(job.id) if warnings is not None else db.session.scalar(
-            sa.select(ContentWarningAcceptance.warning_text).where(ContentWarningAcceptance.job_id == job.id,
-                                                                   ContentWarningAcceptance.user_id == user.id)))
-        facts = dataclasses.replace(facts, accepted_content_warning=accepted == job.content_warning)
+                    time: worktime.WorkTime | None = None, supply: matching.TaskSupply | None = None,
+                    catalogue=None) -> list[Exclusion]:
+    """Every rule that keeps `user` from starting a task of `job` now: the jobs room's eligibility facts
+    (profile, qualifications, moderation's standing for this job, the content warning) and the work rules
+    (weekly limits, task supply). The catalogue of qualification names is loaded only to word a
+    qualification or language rule (this runs at every claim)."""
+    facts = facts or jobs.trainer_facts(user, job, now)
     time = time or worktime.work_time(user.id, now)
     arguments = (facts, jobs.job_rules(job), weekly_hours(user, job, time), supply or matching.TaskSupply())
-    found = matching.work_exclusions(*arguments, catalogue or {}, standing)
-    if catalogue is None and facts_module.needs_catalogue(found):
-        found = matching.work_exclusions(*arguments, facts_module.qualification_catalogue(), standing)
+    found = matching.work_exclusions(*arguments, catalogue or {})
+    if catalogue is None and any(e.code in ("qualification", "language") for e in found):
+        found = matching.work_exclusions(*arguments, jobs.qualification_catalogue())
     return found
 
 
