@@ -23,7 +23,7 @@ from ..jobs import states as job_states
 from ..jobs.eligibility import Exclusion, TrainerFacts
 from ..jobs.kinds import validate_answer
 from ..jobs.models import Job, Task
-from . import claims, matching, states, worktime
+from . import claims, hooks, matching, states, worktime
 from .models import Assignment
 
 
@@ -120,9 +120,7 @@ def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
     claims.release_expired(job.id, now, reopen=job.status != job_states.CLOSED)
     held = live_reservations(job.id, worker.id, now)
     if len(held) < k:
-        new_ids = claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker.id, now=now,
-                               expires_at=now + timedelta(minutes=job.reservation_minutes), k=k - len(held),
-                               want_gold=want_gold)
+        new_ids = _claim_slots(job, worker.id, now, k - len(held), want_gold)
         if new_ids:
             held += list(db.session.scalars(sa.select(Assignment).where(Assignment.id.in_(new_ids))
                                             .order_by(Assignment.id)))
@@ -131,6 +129,25 @@ def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
         reason = matching.supply_exclusions(supply) or matching.supply_exclusions(matching.TaskSupply(False))
         raise NoWorkLeft(str(reason[0]), code=reason[0].code)
     return held
+
+
+def _claim_slots(job: Job, worker_id: int, now: datetime, count: int, want_gold: bool | None) -> list[int]:
+    """Claim `count` tasks; with a gold-mix provider, slot by slot (each slot's gold or not is decided by the
+    trainer's position on the job, so a retry cannot reroll it)."""
+    expires_at = now + timedelta(minutes=job.reservation_minutes)
+    if want_gold is None and hooks.resolve("GOLD_MIX_PROVIDER") is not None:
+        position = db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
+            Assignment.job_id == job.id, Assignment.worker_id == worker_id))
+        ids: list[int] = []
+        for slot in range(count):
+            got = claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker_id, now=now,
+                               expires_at=expires_at, want_gold=hooks.gold_preference(job.id, worker_id, position + slot))
+            if not got:
+                break
+            ids += got
+        return ids
+    return claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker_id, now=now, expires_at=expires_at,
+                        k=count, want_gold=want_gold)
 
 
 # --- one assignment ----------------------------------------------------------------------------------------
