@@ -14,7 +14,8 @@ Each level runs three loops for --seconds with c clients (threads, keep-alive co
   null   GET /bench/null (no database, no login)
   claim  POST /api/v1/work/jobs/<id>/claim {"k": 1}, then POST .../submit (a personal API token per trainer)
   raw    the same release + claim + submit SQL on a plain connection per thread (no HTTP, no ORM)
-and prints claims/s, p50/p99/max claim latency and the ratios claim/raw and claim/null. At the end the invariants are
+and prints claims/s, p50/p99/max claim latency (and p50 for the heavy trainers alone) and the ratios claim/raw and
+claim/null. At the end the invariants are
 checked: no task over its overlap, holders and answers match the assignments, no (task, trainer) pair twice, every
 claim a client was given exists.
 """
@@ -182,14 +183,17 @@ def start_gunicorn(url: str, workers: int, threads: int):
 class Result:
     def __init__(self):
         self.latencies: list[float] = []
+        self.heavy_latencies: list[float] = []
         self.count = 0
         self.errors: list[str] = []
         self.claimed: list[int] = []
         self.lock = threading.Lock()
 
-    def add(self, seconds: float, assignment_ids=()):
+    def add(self, seconds: float, assignment_ids=(), is_heavy: bool = False):
         with self.lock:
             self.latencies.append(seconds)
+            if is_heavy:
+                self.heavy_latencies.append(seconds)
             self.count += 1
             self.claimed.extend(assignment_ids)
 
@@ -250,7 +254,7 @@ def claim_loop(port, world):
                 result.fail(f"claim {response.status}: {data}")
                 return
             held = [a["id"] for a in data["assignments"]]
-            result.add(elapsed, held)
+            result.add(elapsed, held, heavy(i))
             conn.request("POST", f"/api/v1/work/assignments/{held[0]}/submit", body=answer, headers=headers)
             response = conn.getresponse()
             response.read()
@@ -302,7 +306,7 @@ def raw_loop(url, world):
                 if not ids:
                     result.fail("raw claim found nothing")
                     return
-                result.add(elapsed, ids)
+                result.add(elapsed, ids, heavy(i))
                 with begin(conn):
                     task = conn.execute(submit, {"answer": json.dumps(ANSWER), "now": utcnow(), "id": ids[0],
                                                  "worker": worker}).scalar_one()
@@ -313,8 +317,10 @@ def raw_loop(url, world):
 def summary(name: str, result: Result, wall: float) -> dict:
     lat = sorted(result.latencies) or [0.0]
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
+    heavy_lat = sorted(result.heavy_latencies)
     return {"name": name, "rate": result.count / wall, "p50": p(0.50), "p99": p(0.99), "max": lat[-1] * 1000,
-            "n": result.count, "errors": result.errors}
+            "n": result.count, "errors": result.errors,
+            "heavy_p50": heavy_lat[len(heavy_lat) // 2] * 1000 if heavy_lat else None}
 
 
 # --- invariants --------------------------------------------------------------------------------------------
@@ -365,7 +371,7 @@ def bench_engine(engine_name: str, args) -> None:
         server, port = start_gunicorn(url, args.workers, args.threads)
         claimed: list[int] = []
         print(f"{'clients':>7} {'null/s':>8} {'claim/s':>8} {'raw/s':>8} {'claim/raw':>9} {'claim/null':>10} "
-              f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'raw p99':>7}")
+              f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'heavy p50':>9} {'raw p50':>7} {'raw p99':>7}")
         try:
             loop, raw_engine = raw_loop(url, world)
             # Warm-up (not measured): every gunicorn worker imports, connects and compiles its templates.
@@ -386,7 +392,9 @@ def bench_engine(engine_name: str, args) -> None:
                 n, c, r = results["null"], results["claim"], results["raw"]
                 print(f"{clients:>7} {n['rate']:>8.0f} {c['rate']:>8.0f} {r['rate']:>8.0f} "
                       f"{c['rate'] / r['rate'] if r['rate'] else 0:>9.0%} {c['rate'] / n['rate'] if n['rate'] else 0:>10.0%} "
-                      f"{c['p50']:>7.1f} {c['p99']:>7.1f} {c['max']:>7.1f} {r['p99']:>7.1f}", flush=True)
+                      f"{c['p50']:>7.1f} {c['p99']:>7.1f} {c['max']:>7.1f} "
+                      f"{c['heavy_p50'] if c['heavy_p50'] is not None else float('nan'):>9.1f} {r['p50']:>7.1f} "
+                      f"{r['p99']:>7.1f}", flush=True)
             raw_engine.dispose()
         finally:
             server.terminate()
