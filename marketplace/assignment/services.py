@@ -6,7 +6,6 @@ the transaction (so "submit and next" is one transaction).
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import Counter
 from datetime import datetime, timedelta
@@ -82,9 +81,9 @@ def check_may_claim(user, job: Job, now: datetime) -> None:
         raise Forbidden("Only trainers take tasks. Requesters and admins can preview a job from its page.")
     excl = work_exclusions(user, job, now)
     blocking = matching.blocking(excl)
-    if any(e.code == "standing" for e in blocking):
-        raise NotEligible(f"Your account is {user.status}, so new work is blocked. Read the notice in your inbox: "
-                          "it says why, until when, and how to appeal.", blocking, code="suspended")
+    standing = next((e for e in blocking if e.code == "standing"), None)
+    if standing is not None:
+        raise NotEligible(str(standing), blocking, code="suspended")
     if blocking:
         raise NotEligible("You cannot take this job now: " + " ".join(str(e) for e in blocking), blocking)
     if excl:  # only the content warning is left: it needs an explicit yes
