@@ -54,6 +54,10 @@ OPEN_POSTS = {
     # Finishing a task already held (work in progress): saving a draft, submitting, returning it.
     "assignment.submit", "assignment.save_draft", "assignment.give_back",
     "api_work.submit", "api_work.save_draft", "api_work.give_back",
+    # Money: a trainer connects a payout account to receive earnings; a requester may add funds; admins' money work.
+    "payments.connect_payout_account", "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up",
+    "payments.admin_pay_trainer", "payments.admin_refund", "payments.retry_payout", "payments.lift_freeze",
+    "payments.run_reconciliation",
     # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
     "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
     # Adding funds and connecting a payout account are not new work; the rest are admins' money actions.
