@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 HATE_SPEECH = "hate_speech"
 # (trainer, answers to the first posts, hours ago): Amara holds the hate-speech qualification (her attempt was
 # reviewed and approved in the assessments step) and has the trust-and-safety expertise the job asks for.
-ANSWERS = [("amara@trainers.example.com", 26, [
+ANSWERS = [("amara@trainers.example.com", 3, [
     ("Neither", "A complaint about a bus service; nobody is attacked."),
     ("Hate speech", "Says Muslims do not belong and should be sent away: exclusion for their religion."),
     ("Offensive, not hate speech", "Mocks one footballer's skill; no protected group is targeted."),
