@@ -140,6 +140,15 @@ class Config:
     JOBS_IMPORT_RUNNER = os.environ.get("JOBS_IMPORT_RUNNER", "thread")
     SCHEDULER_ENABLED = True
 
+    # Work engine: most tasks one claim may reserve, largest answer or draft (bytes of JSON), when the work
+    # page warns that a reservation is running out, and the pay room's time provider ("module:function",
+    # empty: no time measured yet, so weekly limits never bind).
+    ASSIGNMENT_MAX_CLAIM = _env_int("ASSIGNMENT_MAX_CLAIM", 20)
+    ASSIGNMENT_MAX_ANSWER_BYTES = _env_int("ASSIGNMENT_MAX_ANSWER_BYTES", 200_000)
+    ASSIGNMENT_EXPIRY_WARNING_SECONDS = _env_int("ASSIGNMENT_EXPIRY_WARNING_SECONDS", 300)
+    WORK_TIME_PROVIDER = os.environ.get("WORK_TIME_PROVIDER", "")
+    GOLD_MIX_PROVIDER = os.environ.get("GOLD_MIX_PROVIDER", "")  # quality room: fn(job_id, worker_id, position)
+
     @classmethod
     def load_secret_key(cls) -> str:
         return os.environ.get("SECRET_KEY") or local_secret_key()

@@ -190,3 +190,33 @@ def make_payout_ready_trainer(gateway=None, complete_onboarding=None, **kw) -> U
         payout_accounts.refresh(account, gw)
     db.session.commit()
     return trainer
+
+
+# --- Work engine ---------------------------------------------------------------------------------------------
+
+def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: str = "classification",
+                  config=None, status: str = "published", commit: bool = True, **fields):
+    """A published job (work engine tests) with `tasks` tasks ("Post number N" for classification) and
+    `overlap` answers wanted per task."""
+    from marketplace.core.time import utcnow
+    from marketplace.jobs.kinds import KINDS, validate_config
+    from marketplace.jobs.models import Job, Task
+
+    requester = requester or make_requester()
+    values = {"title": "Judge hate speech in posts", "hourly_rate_cents": 2000, "budget_cents": 100_000,
+              "est_minutes_per_task": 2, "reservation_minutes": 30, "published_at": utcnow()}
+    values.update(fields)
+    job = Job(requester_id=requester.id, kind=kind, status=status, answers_per_task=overlap,
+              config=validate_config(kind, config or KINDS[kind].example_config), **values)
+    db.session.add(job)
+    db.session.flush()
+    payload = KINDS[kind].example_task
+    db.session.add_all([Task(job_id=job.id, seq=i + 1, payload={**payload, **({"text": f"Post number {i + 1}"}
+                                                                           if kind == "classification" else {})})
+                        for i in range(tasks)])
+    job.task_count = tasks
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return job

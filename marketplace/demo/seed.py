@@ -91,6 +91,10 @@ from .jobs import seed as seed_jobs  # noqa: E402  (requester jobs of every kind
 
 STEPS.append(seed_jobs)
 
+from . import work as _work  # noqa: E402  (a room's step, appended in order)
+
+STEPS.append(_work.seed)
+
 
 def seed_all() -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []

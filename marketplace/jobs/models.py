@@ -109,6 +109,10 @@ class Task(db.Model):
     # Claimable; the work engine flips it off when the task has all its answers (DESIGN.md section 5).
     is_open: Mapped[bool] = mapped_column(default=True)
     answers_done: Mapped[int] = mapped_column(default=0)
+    # Live holds (reserved + submitted + approved assignments), kept by the work engine's claim statement.
+    # In NO index on purpose: PostgreSQL then updates it in place (HOT) and re-checks it on the latest row
+    # version after a concurrent commit, which is what keeps a task from passing its overlap.
+    holders: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

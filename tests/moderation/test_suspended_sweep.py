@@ -28,6 +28,9 @@ EXPECTED_GUARDED: set[str] = {
     "jobs.new_job", "jobs.new_job_basics", "jobs.publish", "jobs.resume", "jobs.add_funds", "jobs.accept_warning",
     "job_tasks.upload", "api_jobs.create_job", "api_jobs.publish_job", "api_jobs.resume_job", "api_jobs.add_budget",
     "api_jobs.upload_tasks",
+    # Work engine: starting work (claiming tasks), and a requester's review decisions about trainers' answers
+    # (a suspended requester's answers are approved automatically when the review window passes).
+    "assignment.start", "api_work.claim", "work_progress.approve", "work_progress.reject",
     # jobs, assignment, pay and api rooms add theirs here as they land, e.g.
     # "assessments.start_attempt", "assignment.claim_task", "jobs.publish_job"
 }
@@ -48,6 +51,13 @@ OPEN_POSTS = {
     # A suspended requester may still stop spending: edit, pause or close their jobs; and manage API tokens.
     "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay", "jobs.pause", "jobs.close",
     "api_jobs.pause_job", "api_jobs.close_job", "api.tokens", "api.revoke_token",
+    # Finishing a task already held (work in progress): saving a draft, submitting, returning it.
+    "assignment.submit", "assignment.save_draft", "assignment.give_back",
+    "api_work.submit", "api_work.save_draft", "api_work.give_back",
+    # Money: a trainer connects a payout account to receive earnings; a requester may add funds; admins' money work.
+    "payments.connect_payout_account", "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up",
+    "payments.admin_pay_trainer", "payments.admin_refund", "payments.retry_payout", "payments.lift_freeze",
+    "payments.run_reconciliation",
     # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
     "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
     # Adding funds and connecting a payout account are not new work; the rest are admins' money actions.

@@ -1,0 +1,117 @@
+"""Review of submitted answers: approve, reject with a written reason, and automatic approval after the job's
+review window. Rejections and manual approvals are decisions about a person: audited, and a rejection is
+sent to the trainer with its reason (it can be appealed under the due-process rules)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..accounts.models import User
+from ..core import audit, notices
+from ..core.errors import Conflict, Forbidden, ValidationFailed
+from ..core.time import utcnow
+from ..extensions import db
+from ..jobs import states as job_states
+from ..jobs.models import Job
+from . import claims, states
+from .models import Assignment
+from .services import _count_answer
+
+MIN_REASON_CHARS = 15
+
+
+def can_review(user, job: Job) -> bool:
+    """The job's requester reviews its answers; admins may too (e.g. while a requester is away)."""
+    return user.is_authenticated and (user.is_admin or (user.is_requester and job.requester_id == user.id))
+
+
+def _load(assignment_id: int, reviewer, job_id: int | None) -> Assignment:
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or (job_id is not None and assignment.job_id != job_id) or not can_review(
+            reviewer, assignment.job):
+        raise Forbidden("You can only review answers to your own jobs.", status=404, code="not_found")
+    return assignment
+
+
+def _decide(assignment: Assignment, values: dict) -> None:
+    done = db.session.execute(
+        sa.update(Assignment).where(Assignment.id == assignment.id, Assignment.status == states.SUBMITTED)
+        .values(**values).execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(assignment)
+    if not done:
+        raise Conflict(states.REVIEW_REFUSALS.get(assignment.status, "This answer cannot be reviewed now."),
+                       code="not_submitted")
+
+
+def approve(assignment_id: int, reviewer, *, job_id: int | None = None, now: datetime | None = None) -> Assignment:
+    """Accept a submitted answer. Side effects: status approved, an audit row."""
+    now = now or utcnow()
+    assignment = _load(assignment_id, reviewer, job_id)
+    claims.begin_write()
+    _decide(assignment, {"status": states.APPROVED, "reviewed_at": now, "reviewer_id": reviewer.id})
+    audit.record("assignment.approved", actor=reviewer, subject_user=assignment.worker_id, subject=assignment,
+                 reason="Answer approved.", data={"job_id": assignment.job_id, "task_id": assignment.task_id})
+    return assignment
+
+
+def reject(assignment_id: int, reviewer, reason: str, *, job_id: int | None = None,
+           now: datetime | None = None) -> Assignment:
+    """Reject a submitted answer with a written reason the trainer reads.
+
+    Side effects: status rejected with the reason; the task's slot and answer count are given back (the task
+    needs another answer); an audit row; a notice to the trainer saying why and how to appeal.
+    """
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_CHARS:
+        raise ValidationFailed(f"Write why the answer is rejected (at least {MIN_REASON_CHARS} characters): the "
+                               "trainer reads it and may appeal.", field="reason",
+                               errors={"reason": f"must be at least {MIN_REASON_CHARS} characters"})
+    assignment = _load(assignment_id, reviewer, job_id)
+    claims.begin_write()
+    _decide(assignment, {"status": states.REJECTED, "reviewed_at": now, "reviewer_id": reviewer.id,
+                         "review_reason": reason[:5000]})
+    job = assignment.job
+    _count_answer(assignment.task_id, job, -1)
+    claims.give_back(Counter([assignment.task_id]), reopen=job.status != job_states.CLOSED)
+    audit.record("assignment.rejected", actor=reviewer, subject_user=assignment.worker_id, subject=assignment,
+                 reason=reason, data={"job_id": job.id, "task_id": assignment.task_id})
+    worker = db.session.get(User, assignment.worker_id)
+    notices.notify(worker, f"An answer was rejected: {job.title}"[:200],
+                   f"Your answer to task {assignment.task.seq} of “{job.title}” was rejected.\n\nThe reason given:"
+                   f"\n{reason}\n\nThis does not change what you are paid for the time you worked. If you think "
+                   "the decision is wrong, you can appeal it from your record; another person decides.",
+                   link="/my-record", category="work")
+    return assignment
+
+
+def auto_approve_due(now: datetime) -> int:
+    """Approve every submitted answer whose job's review window has passed (one set-based update per job;
+    idempotent). Returns how many were approved."""
+    job_windows = db.session.execute(
+        sa.select(Job.id, Job.review_window_hours).where(
+            Job.id.in_(sa.select(Assignment.job_id).where(Assignment.status == states.SUBMITTED).distinct()))).all()
+    total = 0
+    for job_id, hours in job_windows:
+        cutoff = now - timedelta(hours=hours)
+        approved = db.session.execute(
+            sa.update(Assignment).where(Assignment.job_id == job_id, Assignment.status == states.SUBMITTED,
+                                        Assignment.submitted_at <= cutoff)
+            .values(status=states.APPROVED, reviewed_at=now).execution_options(synchronize_session=False)).rowcount
+        if approved:
+            audit.record("assignment.auto_approved", actor=None, reason=(
+                f"{approved} answer(s) approved automatically: the job's review window of {hours} hours passed."),
+                data={"job_id": job_id, "count": approved})
+            total += approved
+    return total
+
+
+def sweep_reservations(now: datetime) -> int:
+    """Tidy up: expire lapsed reservations of every job (claims already release them job by job, so this
+    only matters for jobs nobody is claiming from). Returns how many were released."""
+    rows = db.session.execute(sa.select(Job.id, Job.status).where(Job.id.in_(
+        sa.select(Assignment.job_id).where(Assignment.status == states.RESERVED, Assignment.expires_at <= now)
+        .distinct())).order_by(Job.id)).all()
+    return sum(claims.release_expired(job_id, now, reopen=status != job_states.CLOSED) for job_id, status in rows)
