@@ -15,6 +15,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..jobs import states as job_states
 from ..jobs.models import Job
+from . import appeals as _appeals  # noqa: F401  (rejections are appealable)
 from . import claims, states
 from .models import Assignment
 from .services import _count_answer
@@ -82,8 +83,8 @@ def reject(assignment_id: int, reviewer, reason: str, *, job_id: int | None = No
     notices.notify(worker, f"An answer was rejected: {job.title}"[:200],
                    f"Your answer to task {assignment.task.seq} of “{job.title}” was rejected.\n\nThe reason given:"
                    f"\n{reason}\n\nThis does not change what you are paid for the time you worked. If you think "
-                   "the decision is wrong, you can appeal it from your record; another person decides.",
-                   link="/my-record", category="work")
+                   "the decision is wrong, you can appeal it (Appeals, or the task's page); an admin who did not make "
+                   "the decision decides.", link=f"/work/tasks/{assignment.id}", category="work")
     return assignment
 
 

@@ -217,3 +217,14 @@ def test_the_job_page_offers_the_warning_and_start_when_i_qualify(client, login)
     login(make_trainer())
     page = text(client.get(f"/work/jobs/{job.id}"))
     assert "Posts contain slurs." in page and "Accept and start" in page
+
+
+def test_a_multi_label_job_offers_checkboxes_and_takes_several_labels(client, login):
+    job = make_open_job(tasks=2, config={"labels": ["Politics", "Sport", "Health"], "multiple": True})
+    login(make_trainer())
+    url = client.post(f"/work/jobs/{job.id}/start").headers["Location"]
+    page = text(client.get(url))
+    assert page.count('type="checkbox" name="labels"') == 3 and "Choose every label that applies" in page
+    done = client.post(url + "/submit", data={"labels": ["Politics", "Health"], "then": "stop"})
+    assert done.status_code == 302
+    assert db.session.scalar(sa.select(Assignment.answer)) == {"labels": ["Politics", "Health"]}
