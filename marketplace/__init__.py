@@ -26,13 +26,15 @@ log = logging.getLogger(__name__)
 SETTINGS_ITEMS = [
     ("api.tokens", "API tokens", ("requester", "worker")),
     ("payments.payout_account", "Payout account", ("worker",)),
+    ("moderation.exposure_settings", "Harmful-content protection", ("worker",)),
 ]
 
 # Navigation per role: (endpoint, label). Items appear only when their room is installed.
 NAV = {
     "worker": [("assignment.my_work", "My work"), ("assessments.index", "Assessments"),
-               ("pay.timesheets", "Timesheets"), ("payments.wallet", "Wallet")],
-    "requester": [("jobs.my_jobs", "My jobs"), ("payments.funds", "Funds")],
+               ("pay.timesheets", "Timesheets"), ("payments.wallet", "Wallet"), ("moderation.my_appeals", "Appeals")],
+    "requester": [("jobs.my_jobs", "My jobs"), ("payments.funds", "Funds"),
+                  ("moderation.requester_blocks", "Blocked trainers")],
     "admin": [("admin.dashboard", "Admin"), ("assessments.review_queue", "Reviews"),
               ("moderation.admin_appeals", "Appeals"), ("payments.admin_overview", "Money"),
               ("admin.audit_log", "Audit log")],
@@ -88,6 +90,8 @@ def _register_rooms(app: Flask) -> None:
             module = importlib.import_module(f"marketplace.{room}.{part}")
             for blueprint in getattr(module, "blueprints", None) or [module.bp]:
                 app.register_blueprint(blueprint)
+        if importlib.util.find_spec(f"marketplace.{room}.subscribers"):
+            importlib.import_module(f"marketplace.{room}.subscribers")  # event handlers (core/events.py)
         if importlib.util.find_spec(f"marketplace.{room}.cli"):
             app.cli.add_command(importlib.import_module(f"marketplace.{room}.cli").cli)
 

@@ -47,6 +47,16 @@ SCHEDULE: list[ScheduledJob] = [
                  {"minutes": 5}, "Expire lapsed task reservations (claims release them too; this tidies up)."),
     ScheduledJob("auto_approve", "marketplace.assignment.periodic:auto_approve", "interval", {"minutes": 15},
                  "Approve submitted answers whose job's review window has passed."),
+    ScheduledJob("moderation_expire_sanctions", "marketplace.moderation.periodic:expire_sanctions", "interval",
+                 {"minutes": 1}, "End temporary suspensions at their end date and restore standing."),
+    ScheduledJob("moderation_escalate_appeals", "marketplace.moderation.periodic:escalate_appeals", "interval",
+                 {"minutes": 30}, "Tell every admin (once) about appeals near or past their decision deadline."),
+    ScheduledJob("moderation_country_withdrawals", "marketplace.moderation.periodic:apply_country_withdrawals",
+                 "interval", {"minutes": 5}, "Make country withdrawals effective at the end of their notice."),
+    ScheduledJob("expire_qualifications", "marketplace.assessments.periodic:expire_qualifications", "interval",
+                 {"minutes": 30}, "Warn holders before a qualification expires; expire those past their validity."),
+    ScheduledJob("close_abandoned_attempts", "marketplace.assessments.periodic:close_abandoned_attempts",
+                 "interval", {"minutes": 5}, "Submit assessment attempts left open past their time limit (late)."),
 ]
 
 

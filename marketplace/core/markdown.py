@@ -32,3 +32,12 @@ def render_markdown(text: str | None) -> Markup:
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_SCHEMES,
                       link_rel="noopener noreferrer nofollow")
     return Markup(clean)
+
+
+def render_markdown_inline(text: str | None) -> Markup:
+    """Render one line of Markdown (code spans, emphasis) without wrapping it in a paragraph."""
+    if not text:
+        return Markup("")
+    clean = nh3.clean(_parser().renderInline(text), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                      url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer nofollow")
+    return Markup(clean)
