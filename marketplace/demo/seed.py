@@ -93,6 +93,10 @@ from . import work as _work  # noqa: E402  (a room's step, appended in order)
 
 STEPS.append(_work.seed)
 
+from .jobs import seed as seed_jobs  # noqa: E402  (requester jobs of every kind, with tasks)
+
+STEPS.append(seed_jobs)
+
 
 def seed_all() -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, IntegerField, RadioField,
+from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -25,7 +25,7 @@ KIND_FIELDS = {
     "classification": ["labels", "multiple", "justification_required", "justification_min_chars"],
     "bounding_boxes": ["labels", "min_boxes", "max_boxes"],
     "writing": ["min_chars", "max_chars"],
-    "pairwise_preference": ["strength_levels", "allow_tie", "reason_min_chars"],
+    "pairwise_preference": ["allow_tie", "reason_min_chars"],
     "rating": ["rubric", "comments_required"],
     "code_review": ["language", "quality_scale_max", "require_bug_lines"],
 }
@@ -51,9 +51,6 @@ class BasicsForm(FlaskForm):
                              validators=[Optional(), NumberRange(1, 100_000)])
     max_chars = IntegerField("Longest answer (characters)", default=10_000,
                              validators=[Optional(), NumberRange(1, 100_000)])
-    strength_levels = IntegerField("Levels of preference strength", default=3,
-                                   validators=[Optional(), NumberRange(2, 7)],
-                                   description="From 1 (slightly better) to this number (much better).")
     allow_tie = BooleanField("Trainers may call the two responses equally good")
     reason_min_chars = IntegerField("Shortest written reason (characters)", default=30,
                                     validators=[Optional(), NumberRange(0, 5000)])
@@ -203,3 +200,8 @@ class UploadForm(FlaskForm):
     mode = RadioField("If some rows are invalid", default="all_or_nothing", choices=[
         ("all_or_nothing", "Import nothing, and show me every problem (all-or-nothing)"),
         ("skip_invalid", "Import the valid rows, skip the others, and give me a report of them")])
+
+
+class AddFundsForm(FlaskForm):
+    amount = DecimalField("Add to budget (USD)", places=2, validators=[DataRequired(), NumberRange(0.01, 10_000_000)])
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(8, 64)])
