@@ -7,13 +7,23 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..core.errors import ValidationFailed
 from . import kind_forms
-from .states import RETURN_REASON_LABELS
+from .states import FLAG_REASONS, RETURN_REASON_LABELS
 
 
 class ReturnForm(FlaskForm):
     reason = RadioField("Why? (optional; the requester only sees totals, never who said what)",
-                        choices=list(RETURN_REASON_LABELS.items()), validators=[Optional()])
+                        choices=[(key, label) for key, label in RETURN_REASON_LABELS.items()
+                                 if key not in FLAG_REASONS], validators=[Optional()])
     note = TextAreaField("Anything the requester should know (optional)", validators=[Optional(), Length(max=1000)])
+
+
+class FlagForm(FlaskForm):
+    """Flag the task itself (broken or harmful): returned without penalty, and the requester is told why."""
+    flag = RadioField("What is wrong with the task?", choices=[(key, RETURN_REASON_LABELS[key]) for key in FLAG_REASONS],
+                      validators=[DataRequired(message="Choose broken or harmful.")])
+    flag_note = TextAreaField("What is wrong? The requester reads this (never your name).",
+                              validators=[DataRequired(message="Say what is wrong with the task."),
+                                          Length(min=10, max=1000, message="Write 10 to 1,000 characters.")])
 
 
 class RejectForm(FlaskForm):
