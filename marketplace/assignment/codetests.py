@@ -7,6 +7,7 @@ line, with line numbers unchanged), and the code's names are imported for the te
 from __future__ import annotations
 
 import ast
+import re
 
 MESSAGE_CHARS = 600    # per test, in the stored result
 STREAM_CHARS = 4000    # stdout / stderr kept with the answer (the page shows the same)
@@ -15,6 +16,7 @@ MAX_TESTS = 100
 # Appended, not prepended, so the tests' line numbers stay those the requester wrote. Test functions look names
 # up when they run (after the whole module has loaded), so the import at the end is in time; names the tests
 # define themselves are kept.
+WRAPPER = re.compile(r"def test_line_\d+\(\): ")  # shown as the requester wrote the line
 IMPORT_SOLUTION = (
     "\n\nimport solution as _fairtrain_solution  # added by FairTrain: the tests see the code's names\n"
     "globals().update({_k: _v for _k, _v in vars(_fairtrain_solution).items()\n"
@@ -52,7 +54,8 @@ def prepare_tests(tests: str) -> str:
 def stored_result(result: dict, *, run_id: int | None = None, ran_at: str | None = None) -> dict:
     """The part of a sandbox result (SandboxResult.to_dict()) kept with the answer: small and self-explaining."""
     tests = [{"name": str(t.get("name", ""))[:200], "outcome": t.get("outcome", ""),
-              "message": str(t.get("message") or "")[:MESSAGE_CHARS]} for t in (result.get("tests") or [])]
+              "message": WRAPPER.sub("", str(t.get("message") or ""))[:MESSAGE_CHARS]}
+             for t in (result.get("tests") or [])]
     passed = sum(1 for t in tests if t["outcome"] == "passed")
     failed = sum(1 for t in tests if t["outcome"] in ("failed", "error", "stopped"))
     out = {"status": result.get("status", "error"), "summary": str(result.get("summary", ""))[:500],

@@ -1,7 +1,7 @@
 """Work page helpers for the task kinds: Run tests (code review), Markdown preview (writing), flag a task."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core.errors import DomainError, ValidationFailed
@@ -9,7 +9,8 @@ from ..core.markdown import render_markdown
 from ..core.permissions import Role, role_required
 from ..core.time import utcnow
 from ..extensions import db, limiter
-from . import forms, services, testruns
+from ..jobs.answers import answer_schema
+from . import forms, kind_forms, services, states, testruns
 from .sandbox import SandboxLimits
 
 bp = Blueprint("work_kinds", __name__, url_prefix="/work")
@@ -50,7 +51,7 @@ def run_tests(assignment_id):
         db.session.commit()
     except DomainError as exc:
         return _json_error(exc)
-    return jsonify({"run": run.result})
+    return jsonify({"run": run.result, "html": render_template("assignment/kinds/_test_run.html", run=run.result)})
 
 
 @bp.route("/preview", methods=["POST"])
@@ -92,3 +93,21 @@ def flag(assignment_id):
         return redirect(url_for("assignment.work", assignment_id=following.id))
     flash(message + (f" No next task: {why}" if why else ""), "success")
     return redirect(url_for("assignment.my_work"))
+
+
+def kind_context(assignment) -> dict:
+    """What the kind templates and scripts need beyond the frame's context: the answer schema (the page's own
+    checks mirror the server's), the pairwise display order, the code's lines and its last test run."""
+    job, payload = assignment.job, assignment.task.payload or {}
+    context = {"answer_schema": answer_schema(job.kind, job.config), "flag_form": forms.FlagForm(),
+               "flag_reasons": states.FLAG_REASONS, "order": None}
+    if job.kind == "pairwise_preference":
+        context["order"] = kind_forms.response_order(assignment.task_id, assignment.worker_id, payload)
+        context["responses"] = {letter: text for letter, text in zip(
+            "abcdefghij", [payload.get("response_a"), payload.get("response_b"), *(payload.get("more_responses") or [])])}
+    if job.kind == "code_review":
+        context["code_lines"] = (payload.get("code") or "").rstrip("\n").split("\n")
+        context["can_run_tests"] = testruns.can_run(job, payload)
+        last = testruns.latest(assignment.id)
+        context["last_run"] = last.result if last is not None else (assignment.answer or {}).get("test_run")
+    return context
