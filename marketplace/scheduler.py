@@ -43,10 +43,6 @@ SCHEDULE: list[ScheduledJob] = [
                  "Deliver queued e-mails (SMTP when configured, the log otherwise)."),
     ScheduledJob("run_imports", "marketplace.jobs.periodic:run_imports", "interval", {"seconds": 60},
                  "Run queued task imports; requeue imports whose process died."),
-    ScheduledJob("sweep_reservations", "marketplace.assignment.periodic:sweep_reservations", "interval",
-                 {"minutes": 5}, "Expire lapsed task reservations (claims release them too; this tidies up)."),
-    ScheduledJob("auto_approve", "marketplace.assignment.periodic:auto_approve", "interval", {"minutes": 15},
-                 "Approve submitted answers whose job's review window has passed."),
     ScheduledJob("moderation_expire_sanctions", "marketplace.moderation.periodic:expire_sanctions", "interval",
                  {"minutes": 1}, "End temporary suspensions at their end date and restore standing."),
     ScheduledJob("moderation_escalate_appeals", "marketplace.moderation.periodic:escalate_appeals", "interval",
@@ -57,6 +53,10 @@ SCHEDULE: list[ScheduledJob] = [
                  {"minutes": 30}, "Warn holders before a qualification expires; expire those past their validity."),
     ScheduledJob("close_abandoned_attempts", "marketplace.assessments.periodic:close_abandoned_attempts",
                  "interval", {"minutes": 5}, "Submit assessment attempts left open past their time limit (late)."),
+    ScheduledJob("sweep_reservations", "marketplace.assignment.periodic:sweep_reservations", "interval",
+                 {"minutes": 5}, "Expire lapsed task reservations (claims release them too; this tidies up)."),
+    ScheduledJob("auto_approve", "marketplace.assignment.periodic:auto_approve", "interval", {"minutes": 15},
+                 "Approve submitted answers whose job's review window has passed."),
 ]
 
 

@@ -50,34 +50,6 @@ def make_admin(**kw) -> User:
     return make_user("admin", **kw)
 
 
-def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: str = "classification",
-                  config=None, status: str = "published", commit: bool = True, **fields):
-    """A published job (work engine tests) with `tasks` tasks of its kind's example payload and `overlap`
-    answers wanted per task."""
-    from marketplace.core.time import utcnow
-    from marketplace.jobs.kinds import KINDS, validate_config
-    from marketplace.jobs.models import Job, Task
-
-    requester = requester or make_requester()
-    values = {"title": "Judge hate speech in posts", "hourly_rate_cents": 2000, "budget_cents": 100_000,
-              "est_minutes_per_task": 2, "reservation_minutes": 30, "published_at": utcnow()}
-    values.update(fields)
-    job = Job(requester_id=requester.id, kind=kind, status=status, answers_per_task=overlap,
-              config=validate_config(kind, config or KINDS[kind].example_config), **values)
-    db.session.add(job)
-    db.session.flush()
-    payload = KINDS[kind].example_task
-    db.session.add_all([Task(job_id=job.id, seq=i + 1, payload={**payload, **({"text": f"Post number {i + 1}"}
-                                                                           if kind == "classification" else {})})
-                        for i in range(tasks)])
-    job.task_count = tasks
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
-    return job
-
-
 def make_job(requester=None, *, kind: str = "classification", status: str = "draft", config=None,
              tasks: int = 0, commit: bool = True, **fields):
     """A job (draft by default) with a valid configuration for its kind and, optionally, `tasks` tasks."""
@@ -102,8 +74,6 @@ def make_job(requester=None, *, kind: str = "classification", status: str = "dra
     if commit:
         db.session.commit()
     return job
-
-
 # Due process (moderation room).
 SANCTION_REASON = ("Submitted 40 answers in 90 seconds on the sentiment job, far too fast to have read the posts; "
                    "12 of 14 gold items were wrong.")
@@ -195,3 +165,33 @@ def answer_attempt(attempt, *, right: set[int] | None = None, rationale: str = "
                                                  rationale=rationale if item.rationale_required else None)
     user = db.session.get(User, attempt.user_id)
     services.save_answers(attempt, user, answers, now=now)
+
+
+# --- Work engine ---------------------------------------------------------------------------------------------
+
+def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: str = "classification",
+                  config=None, status: str = "published", commit: bool = True, **fields):
+    """A published job (work engine tests) with `tasks` tasks ("Post number N" for classification) and
+    `overlap` answers wanted per task."""
+    from marketplace.core.time import utcnow
+    from marketplace.jobs.kinds import KINDS, validate_config
+    from marketplace.jobs.models import Job, Task
+
+    requester = requester or make_requester()
+    values = {"title": "Judge hate speech in posts", "hourly_rate_cents": 2000, "budget_cents": 100_000,
+              "est_minutes_per_task": 2, "reservation_minutes": 30, "published_at": utcnow()}
+    values.update(fields)
+    job = Job(requester_id=requester.id, kind=kind, status=status, answers_per_task=overlap,
+              config=validate_config(kind, config or KINDS[kind].example_config), **values)
+    db.session.add(job)
+    db.session.flush()
+    payload = KINDS[kind].example_task
+    db.session.add_all([Task(job_id=job.id, seq=i + 1, payload={**payload, **({"text": f"Post number {i + 1}"}
+                                                                           if kind == "classification" else {})})
+                        for i in range(tasks)])
+    job.task_count = tasks
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return job

@@ -24,6 +24,7 @@ from ..jobs.eligibility import Exclusion, TrainerFacts
 from ..jobs.kinds import validate_answer
 from ..jobs.models import ContentWarningAcceptance, Job, Task
 from . import claims, flags, matching, states, testruns, worktime
+from . import facts as facts_module
 from .models import Assignment
 
 
@@ -42,8 +43,7 @@ class NoWorkLeft(Conflict):
 # --- eligibility with the work rules -----------------------------------------------------------------------
 
 def trainer_facts(user, now: datetime) -> TrainerFacts:
-    """What eligibility may know about the trainer (content-warning acceptance is set per job)."""
-    return jobs.trainer_facts(user, None, qualification_keys=jobs.held_qualification_keys(user.id, now))
+    return facts_module.trainer_facts(user, now)
 
 
 def weekly_hours(user, job: Job, time: worktime.WorkTime) -> matching.WeeklyHours:
@@ -73,16 +73,19 @@ def task_supply(job: Job, worker_id: int) -> matching.TaskSupply:
 
 def work_exclusions(user, job: Job, now: datetime, *, facts: TrainerFacts | None = None,
                     time: worktime.WorkTime | None = None, warnings: dict[int, str] | None = None,
-                    supply: matching.TaskSupply | None = None) -> list[Exclusion]:
+                    supply: matching.TaskSupply | None = None, catalogue=None,
+                    standing: matching.Standing | None = None) -> list[Exclusion]:
     """Every rule that keeps `user` from starting a task of `job` now (matching.work_exclusions over the
-    database facts). Lists pass facts, time and warnings they loaded once; a single check loads them."""
+    database facts). Lists pass facts, time, warnings and the catalogue they loaded once."""
     facts = facts or trainer_facts(user, now)
     warnings = accepted_warnings(user.id) if warnings is None else warnings
     facts = dataclasses.replace(facts, accepted_content_warning=bool(
         job.content_warning and warnings.get(job.id) == job.content_warning))
     time = time or worktime.work_time(user.id, now)
+    catalogue = facts_module.qualification_catalogue() if catalogue is None else catalogue
     return matching.work_exclusions(facts, jobs.job_rules(job), weekly_hours(user, job, time),
-                                    supply or matching.TaskSupply(), jobs.qualification_catalogue())
+                                    supply or matching.TaskSupply(), catalogue,
+                                    standing or facts_module.standing_on_job(user, job, now))
 
 
 def check_may_claim(user, job: Job, now: datetime) -> None:

@@ -24,6 +24,9 @@ from tests.factories import make_admin, make_requester, make_sanction, make_trai
 # appears or disappears without this list changing, so the set is reviewed, not accidental.
 EXPECTED_GUARDED: set[str] = {
     "assessments.start", "api_assessments.start_attempt",
+    # Work engine: starting work (claiming tasks), and a requester's review decisions about trainers' answers
+    # (a suspended requester's answers are approved automatically when the review window passes).
+    "assignment.start", "api_work.claim", "work_progress.approve", "work_progress.reject",
     # jobs, assignment, pay and api rooms add theirs here as they land, e.g.
     # "assessments.start_attempt", "assignment.claim_task", "jobs.publish_job"
 }
@@ -41,6 +44,9 @@ OPEN_POSTS = {
     "assessments.save", "assessments.submit", "api_assessments.submit_attempt", "assessments.contest",
     "assessments.answer_contest", "assessments.grant", "assessments.revoke", "assessments.review_attempt",
     "assessments.import_file",
+    # Finishing a task already held (work in progress): saving a draft, submitting, returning it.
+    "assignment.submit", "assignment.save_draft", "assignment.give_back",
+    "api_work.submit", "api_work.save_draft", "api_work.give_back",
     # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
     "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
 }
