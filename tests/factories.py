@@ -195,3 +195,14 @@ def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: st
     else:
         db.session.flush()
     return job
+
+
+def make_kind_job(kind: str, payloads: list[dict], *, config=None, **fields):
+    """A published job of `kind` whose tasks carry the given payloads (work interface tests)."""
+    from marketplace.jobs.models import Task
+
+    job = make_open_job(tasks=0, kind=kind, config=config, commit=False, **fields)
+    db.session.add_all([Task(job_id=job.id, seq=i + 1, payload=p, external_id=f"k{i + 1}") for i, p in enumerate(payloads)])
+    job.task_count = len(payloads)
+    db.session.commit()
+    return job
