@@ -125,7 +125,7 @@
     (el || document.getElementById("work-form")).dispatchEvent(new Event("input", { bubbles: true }));
   };
 
-  function showErrors(form, errors, module) {
+  function showErrors(form, errors, module, focus) {
     const box = document.getElementById("answer-errors");
     form.querySelectorAll("[aria-invalid=true][data-client-invalid]").forEach(function (el) {
       el.removeAttribute("aria-invalid");
@@ -153,24 +153,35 @@
       }
       list.appendChild(li);
     });
-    if (keys.length) box.focus();
+    if (keys.length && focus) box.focus();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     const form = document.getElementById("work-form");
     const data = FT.kindData();
     if (!form || !data) return;
+    function problems(module) {
+      const answer = module.collect(form, data);
+      // Form-only checks first (the server's form reader says the same), then the answer as the service checks it.
+      const formErrors = module.formErrors ? module.formErrors(form, data) : {};
+      return Object.keys(formErrors).length ? formErrors
+        : FT.check(data.kind, data.schema, data.config, data.payload, answer);
+    }
     // Capture phase: runs before the frame's own submit handler, which sees defaultPrevented and stays ready.
     form.addEventListener("submit", function (e) {
       const module = FT.kinds[data.kind];
       if (!module || !module.collect) return;
-      const answer = module.collect(form, data);
-      // Form-only checks first (the server's form reader says the same), then the answer as the service checks it.
-      const formErrors = module.formErrors ? module.formErrors(form, data) : {};
-      const errors = Object.keys(formErrors).length ? formErrors
-        : FT.check(data.kind, data.schema, data.config, data.payload, answer);
-      showErrors(form, errors, module);
+      const errors = problems(module);
+      showErrors(form, errors, module, true);
       if (Object.keys(errors).length) e.preventDefault();
     }, true);
+    // Once the list is showing, it follows the trainer's corrections (and disappears when all are fixed).
+    const recheck = function () {
+      const module = FT.kinds[data.kind];
+      const box = document.getElementById("answer-errors");
+      if (module && module.collect && box && !box.hidden) showErrors(form, problems(module), module, false);
+    };
+    form.addEventListener("input", recheck);
+    form.addEventListener("change", recheck);
   });
 })();
