@@ -116,7 +116,7 @@
       const b = byId(annotation.id);
       const c = colour(b ? b.label : labels[0]);
       const selected = state && state.selected;
-      return { fill: c, fillOpacity: selected ? 0.28 : 0.12, stroke: c, strokeOpacity: 1, strokeWidth: selected ? 3 : 2 };
+      return { fill: c, fillOpacity: selected ? 0.18 : 0.08, stroke: c, strokeOpacity: 1, strokeWidth: selected ? 3 : 2 };
     }
 
     const anno = window.Annotorious.createImageAnnotator(img, {
@@ -362,9 +362,16 @@
       renderTags();
     }
 
+    // The whole image in view without scroll bars: the stage is at most 70% of the window high (kinds.css), less
+    // its border.
     function fitZoom() {
-      const maxH = Math.max(240, window.innerHeight * 0.7);
+      const maxH = Math.max(240, window.innerHeight * 0.7) - 4;
       return Math.min(2, (section.clientWidth - 4) / W, maxH / H);
+    }
+    function fit() {
+      setZoom(fitZoom());
+      stage.scrollLeft = 0;
+      stage.scrollTop = 0;
     }
 
     // --- events -------------------------------------------------------------------------------------------------
@@ -416,7 +423,7 @@
     const actions = {
       add: add, delete: function () { if (selectedId) remove(selectedId); }, undo: undo, redo: redo,
       "zoom-in": function () { setZoom(zoom * 1.25); }, "zoom-out": function () { setZoom(zoom / 1.25); },
-      fit: function () { setZoom(fitZoom()); stage.scrollLeft = 0; stage.scrollTop = 0; },
+      fit: function () { fit(); },
     };
     Object.keys(buttons).forEach(function (name) { buttons[name].addEventListener("click", function () { actions[name](); }); });
 
@@ -502,9 +509,9 @@
     apply(function () { anno.setAnnotations(boxes.map(toAnnotation), true); });
     boxes = boxes.map(normalise);
     undoStack.push(snapshot());
-    setZoom(fitZoom());
+    fit();
     render();
-    window.addEventListener("resize", function () { if (zoom > fitZoom()) setZoom(fitZoom()); });
+    window.addEventListener("resize", function () { if (zoom > fitZoom()) fit(); });
     FT.bbox = { anno: anno, boxes: function () { return boxes; }, zoom: function () { return zoom; }, setZoom: setZoom };
   });
 })();

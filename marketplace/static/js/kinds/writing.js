@@ -39,6 +39,7 @@
     function bump(key, n) {
       fields[key].value = String((parseInt(fields[key].value, 10) || 0) + n);
       shown[key].textContent = Number(fields[key].value).toLocaleString();
+      document.getElementById("paste-word").textContent = fields.pastes.value === "1" ? "paste" : "pastes";
     }
 
     function counts() {
