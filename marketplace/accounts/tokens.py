@@ -93,7 +93,11 @@ def authenticate(raw: str, now=None) -> ApiToken | None:
     if token is None or token.revoked_at is not None or (token.expires_at and as_utc(token.expires_at) <= now):
         return None
     if token.last_used_at is None or now - as_utc(token.last_used_at) > LAST_USED_RESOLUTION:
-        # Recorded in its own short transaction so a failed API call still shows the token was used.
-        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        # Recorded in its own short transaction so a failed API call still shows the token was used. The read
+        # above is ended first: on SQLite a transaction that has read cannot take the write lock once another
+        # writer has committed ("database is locked", no busy wait), while one that starts by writing waits.
+        token_id = token.id  # read before the commit expires it: the UPDATE must be the first statement
+        db.session.commit()
+        db.session.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
         db.session.commit()
     return token

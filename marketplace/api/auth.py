@@ -62,11 +62,10 @@ def api_view(*, roles: tuple[str, ...] = (), scope: str | None = None, good_stan
             for callback in g.pop("after_commit", []):
                 callback()
             return result
-        if good_standing:
-            # The same mark as core.permissions.good_standing_required, so the suspended-person sweep
-            # (tests/moderation/test_suspended_sweep.py) sees API endpoints that start new work too.
-            wrapped.requires_good_standing = True
-        return wrapped
+        wrapped.requires_good_standing = good_standing  # seen by the suspended-person permission sweep
+        # Exempt from the global CSRF check, per view (never a whole blueprint): a bearer token needs none, and
+        # the session case is checked above with csrf.protect().
+        return csrf.exempt(wrapped)
     return decorator
 
 

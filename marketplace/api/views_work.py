@@ -12,15 +12,13 @@ from flask_login import current_user
 from ..assignment import queue, schemas, services, states
 from ..assignment.models import Assignment
 from ..core.errors import NotFound, ValidationFailed
-from ..core.permissions import good_standing_required
 from ..core.time import utcnow
-from ..extensions import csrf, db, limiter
+from ..extensions import db, limiter
 from ..jobs.models import Job
 from . import work_openapi
 from .auth import api_view
 
 bp = Blueprint("api_work", __name__, url_prefix="/api/v1/work")
-csrf.exempt(bp)  # api_view checks CSRF itself for session-authenticated writes (tokens need none)
 limiter.limit(lambda: current_app.config["API_RATE_LIMIT"],
               key_func=lambda: f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr)(bp)
 TRAINER = ("worker",)
@@ -61,8 +59,7 @@ def my_jobs():
 
 
 @bp.route("/jobs/<int:job_id>/claim", methods=["POST"])
-@api_view(roles=TRAINER, scope="work")
-@good_standing_required
+@api_view(roles=TRAINER, scope="work", good_standing=True)
 def claim(job_id):
     """Hold up to k tasks of the job (reservations already held count), claiming new ones as needed."""
     body = _body(schemas.CLAIM)
@@ -72,6 +69,7 @@ def claim(job_id):
     now = utcnow()
     held = services.start_work(job, current_user, k=body["k"], accept_warning=body["accept_content_warning"],
                                now=now)
+    db.session.commit()  # let go of the write lock (SQLite) and the task rows before building the answer
     return jsonify({"assignments": [_out(a, now) for a in held]})
 
 
@@ -118,6 +116,7 @@ def submit(assignment_id):
     now = utcnow()
     done, following, why = services.submit_and_next(assignment_id, current_user, body["answer"],
                                                     then_next=body["next"], now=now)
+    db.session.commit()
     return jsonify({"assignment": _out(done, now), "next": _out(following, now) if following else None,
                     "next_unavailable_reason": why})
 

@@ -42,33 +42,6 @@ class TaskSupply:
     open_for_trainer: bool | None = None  # ... among tasks this trainer has not had before
 
 
-@dataclass(frozen=True)
-class Standing:
-    """The moderation room's answer to "may this person take new work on this job now?" as plain data."""
-
-    code: str = "ok"   # ok | suspended | deactivated | country | job_sanction | requester_sanction | requester_block
-    reason: str = ""   # the written reason the person reads
-    until: datetime | None = None
-
-
-def standing_exclusions(standing: Standing) -> list[Exclusion]:
-    """Sanctions and blocks, each with its written reason and the way to appeal. (Country withdrawals reach
-    eligibility as a trainer fact; platform suspensions replace the generic standing rule, see below.)"""
-    until = f" until {standing.until:%-d %B %Y, %H:%M} UTC" if standing.until else ""
-    appeal = "The decision's page (in your record) says why and has the appeal button."
-    if standing.code in ("suspended", "deactivated"):
-        return [Exclusion("standing", f"Your account is {standing.code}{until}, so new work is blocked. "
-                                      f"{standing.reason}", appeal)]
-    if standing.code in ("job_sanction", "requester_sanction"):
-        where = "this job" if standing.code == "job_sanction" else "this requester's jobs"
-        return [Exclusion(standing.code, f"You may not work on {where}{until}. {standing.reason}",
-                          appeal + " Other jobs are not affected.")]
-    if standing.code == "requester_block":
-        return [Exclusion("requester_block", standing.reason,
-                          "Other requesters' jobs are not affected; you can appeal the block from your record.")]
-    return []
-
-
 def hours_text(minutes: int) -> str:
     hours = minutes / 60
     text = f"{hours:.1f}".rstrip("0").rstrip(".")
@@ -106,20 +79,14 @@ def supply_exclusions(supply: TaskSupply) -> list[Exclusion]:
 
 def work_exclusions(trainer: TrainerFacts, job: JobRules, hours: WeeklyHours,
                     supply: TaskSupply = TaskSupply(),
-                    catalogue: Mapping[str, QualificationInfo] | None = None,
-                    standing: Standing = Standing()) -> list[Exclusion]:
+                    catalogue: Mapping[str, QualificationInfo] | None = None) -> list[Exclusion]:
     """Every rule that keeps `trainer` from starting a task of `job` now (empty: they may start).
 
-    Order: the jobs room's rules (job state, standing, country, languages, expertise, qualifications, content
-    warning) with moderation's sanctions and blocks, then the weekly limits, then task supply (only when
-    nothing else blocks, since "no task left" is no reason to read when the trainer could not take one anyway).
+    Order: the jobs room's rules (job state, standing and moderation's sanctions and blocks, country, languages,
+    expertise, qualifications, content warning), then the weekly limits, then task supply (only when nothing
+    else blocks, since "no task left" is no reason to read when the trainer could not take one anyway).
     """
-    out = exclusions(trainer, job, catalogue)
-    moderated = standing_exclusions(standing)
-    if any(e.code == "standing" for e in moderated):
-        # The moderation room's decision, with its written reason, says more than the account status alone.
-        out = [e for e in out if e.code != "standing"]
-    out += moderated + hour_exclusions(hours)
+    out = exclusions(trainer, job, catalogue) + hour_exclusions(hours)
     if not any(e.blocking for e in out):
         out += supply_exclusions(supply)
     return out

@@ -119,8 +119,8 @@ class LanguageRequirement(Form):
 class EligibilityForm(FlaskForm):
     languages = FieldList(FormField(LanguageRequirement), min_entries=3, max_entries=10)
     expertise = MultiCheckboxField("Expertise areas (all required)", choices=list(EXPERTISE_AREAS.items()))
-    qualifications = MultiCheckboxField("Qualifications (all required)", choices=[])
-    qualification_keys = StringField("Other qualification keys, separated by commas", validators=[Optional()])
+    qualifications = MultiCheckboxField("Qualifications (all required)", choices=[],
+                                        description="Proven skills: trainers earn them by passing a paid assessment.")
     countries = SelectMultipleField("Only trainers in these countries (leave empty for everywhere)",
                                     validators=[Optional()], render_kw={"size": 8})
     country_reason = TextAreaField("Why the job is limited to these countries",
@@ -137,12 +137,10 @@ class EligibilityForm(FlaskForm):
         self.qualifications.choices = list(qualification_choices)
 
     def values(self) -> dict:
-        keys = list(self.qualifications.data or [])
-        keys += [k.strip() for k in (self.qualification_keys.data or "").split(",") if k.strip()]
         return {"required_languages": [{"code": row.code.data, "min_proficiency": row.min_proficiency.data}
                                        for row in self.languages if row.code.data],
                 "required_expertise": list(self.expertise.data or []),
-                "required_qualifications": list(dict.fromkeys(keys)),
+                "required_qualifications": list(self.qualifications.data or []),
                 "allowed_countries": list(self.countries.data or []),
                 "country_reason": (self.country_reason.data or "").strip(),
                 "content_warning": (self.content_warning.data or "").strip()}

@@ -327,8 +327,9 @@ def run_import(run_id: int, settings: Settings | None = None) -> ImportRun:
     else:
         db.session.execute(sa.update(Job).where(Job.id == job.id)
                            .values(task_count=Job.task_count + outcome.imported, updated_at=utcnow()))
-        skipped = f"; {outcome.invalid:,} invalid rows skipped (see the error report)" if outcome.invalid else ""
-        _finish(run, outcome, "succeeded", f"Imported {outcome.imported:,} tasks{skipped}.")
+        skipped = (f"; {_count(outcome.invalid, 'invalid row')} skipped (see the error report)"
+                   if outcome.invalid else "")
+        _finish(run, outcome, "succeeded", f"Imported {_count(outcome.imported, 'task')}{skipped}.")
     audit.record(f"jobs.import_{run.status}", actor=run.requester_id, subject=run, reason=run.message,
                  data={"job_id": run.job_id, "imported": run.rows_imported, "invalid": run.rows_invalid})
     requester = job.requester
@@ -337,6 +338,10 @@ def run_import(run_id: int, settings: Settings | None = None) -> ImportRun:
     db.session.commit()
     get_storage().delete(progress_key(run_id))
     return run
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _finish(run: ImportRun, outcome: Outcome, status: str, message: str) -> None:

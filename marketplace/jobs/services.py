@@ -13,12 +13,15 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask import current_app
 
+from ..assessments import services as assessments
+from ..assessments.models import Qualification
 from ..core import audit, events, notices
 from ..core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..core.schema import schema_errors
 from ..core.taxonomy import countries, languages
 from ..core.time import utcnow
 from ..extensions import db
+from ..moderation import services as moderation
 from . import budget, states
 from .eligibility import Exclusion, JobRules, QualificationInfo, TrainerFacts, exclusions
 from .kinds import validate_config
@@ -57,6 +60,11 @@ def _check_rules(values: dict) -> dict:
         errors["required_languages"] = f"has an unknown language code: {unknown[0]}"
     elif len(set(codes)) != len(codes):
         errors["required_languages"] = "names a language twice"
+    known = set(db.session.scalars(sa.select(Qualification.key)))
+    missing = [key for key in values["required_qualifications"] if key not in known]
+    if missing:
+        errors["required_qualifications"] = (f"names a qualification that does not exist: {missing[0]} "
+                                             "(choose from the qualification catalogue)")
     bad = [c for c in values["allowed_countries"] if c not in countries()]
     if bad:
         errors["allowed_countries"] = f"has an unknown country code: {bad[0]}"
@@ -338,30 +346,44 @@ def job_rules(job: Job) -> JobRules:
                     content_warning=job.content_warning)
 
 
-def trainer_facts(user, job: Job | None = None, *, qualification_keys=frozenset(),
-                  country_withdrawn: bool = False, withdrawal_reason: str = "") -> TrainerFacts:
+def trainer_facts(user, job: Job | None = None, now=None) -> TrainerFacts:
+    """What eligibility may know about a trainer: profile, active qualifications (assessments room) and
+    standing (moderation room: suspension, country withdrawal, a sanction or block for this job or requester)."""
+    now = now or utcnow()
+    standing = moderation.standing_for(user, now, job_id=job.id if job else None,
+                                       requester_id=job.requester_id if job else None)
     return TrainerFacts(languages={lang.code: lang.proficiency for lang in user.languages},
                         expertise=frozenset(e.area for e in user.expertise), country=user.country,
-                        qualifications=frozenset(qualification_keys), in_good_standing=user.in_good_standing,
-                        standing=user.status, country_withdrawn=country_withdrawn,
-                        country_withdrawal_reason=withdrawal_reason,
+                        qualifications=frozenset(held_qualification_keys(user.id, now)),
+                        in_good_standing=user.in_good_standing and standing.code not in ("suspended", "deactivated"),
+                        standing=standing.code if standing.code in ("suspended", "deactivated") else user.status,
+                        country_withdrawn=standing.code == "country", country_withdrawal_reason=standing.reason,
+                        barred_code=standing.code if standing.code in BARRED else "",
+                        barred_reason=standing.reason if standing.code in BARRED else "",
                         accepted_content_warning=bool(job and has_accepted_warning(job, user.id)))
 
 
+BARRED = ("job_sanction", "requester_sanction", "requester_block")
+
+
 def qualification_catalogue() -> dict[str, QualificationInfo]:
-    """Names of qualifications for messages (the assessments room's catalogue, once it exists)."""
-    return {}
+    """Every qualification a job may require, with the assessment that grants it (for "take the ..." advice)."""
+    catalogue = {}
+    for qualification in assessments.qualification_catalogue():
+        assessment = assessments.assessment_for_qualification(qualification.key)
+        catalogue[qualification.key] = QualificationInfo(qualification.key, qualification.name, qualification.kind,
+                                                         assessment.title if assessment else None)
+    return catalogue
 
 
 def held_qualification_keys(user_id: int, now=None) -> frozenset[str]:
-    """Keys of the trainer's active qualifications (the assessments room's, once it exists)."""
-    return frozenset()
+    """Keys of the trainer's active, unexpired qualifications (assessments room)."""
+    return frozenset(assessments.active_qualification_keys(user_id, now or utcnow()))
 
 
 def eligibility(user, job: Job, now=None) -> list[Exclusion]:
     """Why `user` cannot work on `job` now (empty: they can). The one entry point pages and the API use."""
-    facts = trainer_facts(user, job, qualification_keys=held_qualification_keys(user.id, now or utcnow()))
-    return exclusions(facts, job_rules(job), qualification_catalogue())
+    return exclusions(trainer_facts(user, job, now), job_rules(job), qualification_catalogue())
 
 
 def get_job(job_id: int) -> Job:

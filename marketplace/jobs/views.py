@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core.errors import DomainError
@@ -130,18 +130,19 @@ def edit_eligibility(job_id):
     job = load_own_job(job_id)
     require(policies.can_edit_job(current_user, job), 404)
     catalogue = services.qualification_catalogue()
-    form = EligibilityForm(qualification_choices=[(k, q.name) for k, q in catalogue.items()])
+    form = EligibilityForm(qualification_choices=[(k, q.name + (f" (assessment: {q.assessment_title})"
+                                                                if q.assessment_title else ""))
+                                                  for k, q in catalogue.items()])
     if request.method == "GET":
         for row, entry in zip(form.languages, job.required_languages):
             row.code.data, row.min_proficiency.data = entry["code"], entry["min_proficiency"]
         form.expertise.data = list(job.required_expertise)
-        form.qualifications.data = [k for k in job.required_qualifications if k in catalogue]
-        form.qualification_keys.data = ", ".join(k for k in job.required_qualifications if k not in catalogue)
+        form.qualifications.data = list(job.required_qualifications)
         form.countries.data = list(job.allowed_countries)
         form.country_reason.data, form.content_warning.data = job.country_reason, job.content_warning
     if form.validate_on_submit() and _save(job, form, form.values(), aliases={
             "required_languages": "languages", "required_expertise": "expertise",
-            "required_qualifications": "qualification_keys", "allowed_countries": "countries"}):
+            "required_qualifications": "qualifications", "allowed_countries": "countries"}):
         return _next_step(job, "eligibility")
     return render_template("jobs/wizard_eligibility.html", form=form, job=job, steps=STEPS,
                            step="eligibility"), _status()
@@ -275,6 +276,7 @@ def about(job_id):
 
 @bp.route("/<int:job_id>/accept-warning", methods=["POST"])
 @role_required(Role.WORKER)
+@good_standing_required
 def accept_warning(job_id):
     job = db.session.get(Job, job_id)
     require(job is not None and policies.can_view_as_trainer(current_user, job), 404)

@@ -227,3 +227,19 @@ def test_publish_without_enough_funds_is_a_409_and_the_job_stays_a_draft(client,
     response = client.post(f"/api/v1/jobs/{job.id}/publish", headers=bearer(raw))
     assert response.status_code == 409 and "funds do not cover" in response.json["error"]["message"]
     assert client.get(f"/api/v1/jobs/{job.id}", headers=bearer(raw)).json["status"] == "draft"
+
+
+def test_oversize_upload_is_a_413_and_queues_nothing(client, db, app):
+    requester = make_requester()
+    job = make_job(requester)
+    raw = token_for(requester)
+    app.config["JOBS_IMPORT_MAX_BYTES"] = 1000
+    try:
+        body = "".join(json.dumps({"text": "x" * 50}) + "\n" for _ in range(100))
+        response = client.post(f"/api/v1/jobs/{job.id}/tasks", data=body, content_type="application/x-ndjson",
+                               headers=bearer(raw))
+    finally:
+        app.config["JOBS_IMPORT_MAX_BYTES"] = 1024 ** 3
+    assert response.status_code == 413 and response.json["error"]["code"] == "payload_too_large"
+    from marketplace.jobs.models import ImportRun
+    assert db.session.scalar(sa.select(sa.func.count(ImportRun.id))) == 0

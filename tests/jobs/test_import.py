@@ -82,7 +82,7 @@ def test_skip_invalid_keeps_valid_rows_and_offers_a_report(db, client, login):
     job = make_job()
     result = run(job, jsonl({"text": "one"}, {"text": 5}, {"text": "three"}), mode="skip_invalid")
     assert result.status == "succeeded" and result.rows_imported == 2 and result.rows_invalid == 1
-    assert "1 invalid rows skipped" in result.message
+    assert "1 invalid row skipped" in result.message
     assert [t.payload["text"] for t in tasks_of(job)] == ["one", "three"]
     login(job.requester)
     report = client.get(f"/jobs/{job.id}/imports/{result.id}/errors.csv")
@@ -211,3 +211,21 @@ def test_running_an_import_twice_does_nothing_the_second_time(db):
     result = run(job, jsonl({"text": "a"}))
     again = run_import(result.id)
     assert again.status == "succeeded" and len(tasks_of(job)) == 1
+
+
+def test_task_images_reach_the_requester_and_eligible_trainers_only(db, client, login):
+    from tests.factories import make_requester, make_trainer
+    job = make_job(kind="bounding_boxes", allowed_countries=["JP"], country_reason="the photos may not leave Japan")
+    result = run(job, jsonl({"image": "a.png"}), images=zip_of({"a.png": png()}))
+    url = f"/jobs/{job.id}/images/{tasks_of(job)[0].payload['image']}"
+    login(job.requester)
+    assert client.get(url).data == png()
+    job.status = "published"
+    db.session.commit()
+    login(make_trainer(country="JP"))
+    assert client.get(url).status_code == 200
+    login(make_trainer(country="GB"))
+    assert client.get(url).status_code == 404
+    login(make_requester())
+    assert client.get(url).status_code == 404
+    assert result.status == "succeeded"

@@ -5,7 +5,7 @@ import io
 import sqlalchemy as sa
 
 from marketplace.jobs.models import ImportRun, Job
-from tests.factories import make_job, make_requester, make_trainer
+from tests.factories import make_assessment, make_job, make_requester, make_trainer
 
 BASICS = {"title": "Judge hate speech in English posts", "summary": "Short posts from forums.",
           "instructions": "# Rules\n\nRead **carefully**.<script>alert(1)</script>",
@@ -14,6 +14,7 @@ BASICS = {"title": "Judge hate speech in English posts", "summary": "Short posts
 
 
 def test_wizard_creates_a_draft_through_every_step(client, login, db):
+    make_assessment("hate-speech-en")
     requester = make_requester()
     login(requester)
     assert b"Classification" in client.get("/jobs/new").data
@@ -25,7 +26,7 @@ def test_wizard_creates_a_draft_through_every_step(client, login, db):
 
     response = client.post(f"/jobs/{job.id}/edit/eligibility", data={
         "languages-0-code": "en", "languages-0-min_proficiency": "professional", "expertise": ["trust_and_safety"],
-        "qualification_keys": "hate-speech-en", "countries": ["GB", "IE"],
+        "qualifications": ["hate-speech-en"], "countries": ["GB", "IE"],
         "country_reason": "the posts come from a UK-only forum",
         "content_warning": "Posts contain slurs and threats against groups."})
     assert response.status_code == 302, response.data

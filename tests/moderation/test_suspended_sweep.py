@@ -24,6 +24,10 @@ from tests.factories import make_admin, make_requester, make_sanction, make_trai
 # appears or disappears without this list changing, so the set is reviewed, not accidental.
 EXPECTED_GUARDED: set[str] = {
     "assessments.start", "api_assessments.start_attempt",
+    # jobs: posting a job, publishing or resuming it, adding money or tasks; a trainer accepting a job's warning.
+    "jobs.new_job", "jobs.new_job_basics", "jobs.publish", "jobs.resume", "jobs.add_funds", "jobs.accept_warning",
+    "job_tasks.upload", "api_jobs.create_job", "api_jobs.publish_job", "api_jobs.resume_job", "api_jobs.add_budget",
+    "api_jobs.upload_tasks",
     # Work engine: starting work (claiming tasks), and a requester's review decisions about trainers' answers
     # (a suspended requester's answers are approved automatically when the review window passes).
     "assignment.start", "api_work.claim", "work_progress.approve", "work_progress.reject",
@@ -48,6 +52,9 @@ OPEN_POSTS = {
     "assessments.save", "assessments.submit", "api_assessments.submit_attempt", "assessments.contest",
     "assessments.answer_contest", "assessments.grant", "assessments.revoke", "assessments.review_attempt",
     "assessments.import_file",
+    # A suspended requester may still stop spending: edit, pause or close their jobs; and manage API tokens.
+    "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay", "jobs.pause", "jobs.close",
+    "api_jobs.pause_job", "api_jobs.close_job", "api.tokens", "api.revoke_token",
     # Finishing a task already held (work in progress): saving a draft, submitting, returning it.
     "assignment.submit", "assignment.save_draft", "assignment.give_back",
     "api_work.submit", "api_work.save_draft", "api_work.give_back",
