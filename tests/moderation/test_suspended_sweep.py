@@ -31,11 +31,6 @@ EXPECTED_GUARDED: set[str] = {
     # Work engine: starting work (claiming tasks), and a requester's review decisions about trainers' answers
     # (a suspended requester's answers are approved automatically when the review window passes).
     "assignment.start", "api_work.claim", "work_progress.approve", "work_progress.reject",
-    # Jobs: creating, funding, filling and opening a job puts new work (and money) in motion, on the web and in
-    # the API (api_view(good_standing=True) carries the same mark).
-    "jobs.new_job", "jobs.new_job_basics", "jobs.publish", "jobs.resume", "jobs.add_funds", "job_tasks.upload",
-    "api_jobs.create_job", "api_jobs.publish_job", "api_jobs.resume_job", "api_jobs.add_budget",
-    "api_jobs.upload_tasks",
     # pay and payments rooms add theirs here as they land.
 }
 
@@ -52,7 +47,8 @@ OPEN_POSTS = {
     "assessments.save", "assessments.submit", "api_assessments.submit_attempt", "assessments.contest",
     "assessments.answer_contest", "assessments.grant", "assessments.revoke", "assessments.review_attempt",
     "assessments.import_file",
-    # A suspended requester may still stop spending: edit, pause or close their jobs; and manage API tokens.
+    # A suspended requester may still stop spending: edit, pause or close their jobs (edits publish nothing: a draft
+    # stays a draft until jobs.publish, which is guarded, and a live job's rate may only rise); and manage API tokens.
     "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay", "jobs.pause", "jobs.close",
     "api_jobs.pause_job", "api_jobs.close_job", "api.tokens", "api.revoke_token",
     # Finishing a task already held (work in progress): saving a draft, submitting, returning it.
@@ -61,14 +57,10 @@ OPEN_POSTS = {
     # The work page's helpers for a task already held: running its tests and previewing one's own text are part of
     # finishing it; flagging it broken or harmful gives it back, which must never be blocked.
     "work_kinds.run_tests", "work_kinds.preview", "work_kinds.flag",
-    # A trainer's consent to a job's content warning starts nothing (the claim itself is guarded).
-    "jobs.accept_warning",
-    # A requester stopping or correcting their jobs: pausing and closing stop spending; edits publish nothing (a
-    # draft stays a draft until jobs.publish, which is guarded) and a live job's rate may only rise.
-    "jobs.close", "jobs.pause", "api_jobs.close_job", "api_jobs.pause_job",
-    "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay",
-    # One's own API tokens are account settings; every work endpoint checks standing itself, whatever the token.
-    "api.tokens", "api.revoke_token",
+    # Money: a trainer connects a payout account to receive earnings; a requester may add funds; admins' money work.
+    "payments.connect_payout_account", "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up",
+    "payments.admin_pay_trainer", "payments.admin_refund", "payments.retry_payout", "payments.lift_freeze",
+    "payments.run_reconciliation",
     # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
     "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
 }
