@@ -1,7 +1,7 @@
 """Work page helpers for the task kinds: Run tests (code review), Markdown preview (writing), flag a task."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from ..core.errors import DomainError, ValidationFailed
@@ -10,6 +10,7 @@ from ..core.permissions import Role, role_required
 from ..core.time import utcnow
 from ..extensions import db, limiter
 from ..jobs.answers import answer_schema
+from ..jobs.storage import check_key, get_storage
 from . import forms, kind_forms, services, states, testruns
 from .sandbox import SandboxLimits
 
@@ -111,3 +112,25 @@ def kind_context(assignment) -> dict:
         last = testruns.latest(assignment.id)
         context["last_run"] = last.result if last is not None else (assignment.answer or {}).get("test_run")
     return context
+
+
+@bp.route("/tasks/<int:assignment_id>/image")
+@role_required(Role.WORKER)
+def task_image(assignment_id):
+    """The image of a bounding-box task, to the trainer who holds it: a task they took stays readable to them even
+    if something changed since (a paused job, a lapsed qualification), so they can finish or look back at it."""
+    assignment = services.get_own(assignment_id, current_user)  # anyone else's does not exist (404)
+    key = (assignment.task.payload or {}).get("image") or ""
+    try:
+        check_key(key)
+    except ValueError:
+        abort(404)
+    if not key.startswith(f"images/job-{assignment.job_id}/"):
+        abort(404)
+    try:
+        handle = get_storage().open(key)
+    except OSError:
+        abort(404)
+    response = send_file(handle, mimetype=None, download_name=key.rsplit("/", 1)[-1], max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -184,3 +184,24 @@ def test_someone_elses_task_cannot_be_flagged(client, login):
     response = client.post(f"/work/tasks/{assignment.id}/flag", data={"flag": "broken", "flag_note": "It is broken."})
     assert response.status_code == 404
     assert db.session.get(Assignment, assignment.id).status == "reserved"
+
+
+# --- the image of a bounding-box task -----------------------------------------------------------------------------
+
+def test_the_trainer_holding_a_box_task_gets_its_image_even_after_the_job_is_paused_and_nobody_else_does(client, login):
+    from pathlib import Path
+
+    from marketplace.jobs.storage import get_storage
+    assignment, trainer = held("bounding_boxes")
+    key = f"images/job-{assignment.job_id}/rocket.jpg"
+    get_storage().save_bytes(key, (Path(__file__).resolve().parents[2] / "marketplace/static/demo/rocket.jpg").read_bytes())
+    task = db.session.get(Task, assignment.task_id)
+    task.payload = {**task.payload, "image": key, "width": 640, "height": 427}
+    assignment.job.status, assignment.job.paused_reason = "paused", "budget"
+    db.session.commit()
+    login(trainer)
+    image = client.get(f"/work/tasks/{assignment.id}/image")
+    assert image.status_code == 200 and image.mimetype == "image/jpeg" and image.data[:2] == b"\xff\xd8"
+    assert f'src="/work/tasks/{assignment.id}/image"' in client.get(f"/work/tasks/{assignment.id}").get_data(as_text=True)
+    login(make_trainer())
+    assert client.get(f"/work/tasks/{assignment.id}/image").status_code == 404
