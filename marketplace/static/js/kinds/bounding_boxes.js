@@ -125,6 +125,12 @@
     anno.setDrawingTool("rectangle");
     const layer = img.parentElement;  // Annotorious wraps the image; our label tags share its coordinates
     layer.classList.add("bbox-layer");
+    const drawing = layer.querySelector("svg");
+    if (drawing) {  // Annotorious's focusable drawing surface: give it a name and point at the keys
+      drawing.setAttribute("aria-label", "Image to annotate, " + W + " by " + H + " pixels. Drag to draw a box; " +
+                           "N adds one; the list of boxes below holds their exact pixels.");
+      drawing.setAttribute("aria-describedby", "bbox-help");
+    }
     const tags = document.createElementNS("http://www.w3.org/2000/svg", "svg");
     tags.setAttribute("class", "bbox-tags");
     tags.setAttribute("viewBox", "0 0 " + W + " " + H);

@@ -116,9 +116,9 @@
         }
       });
     });
-    // Ctrl+Shift+P toggles the preview from the editor.
+    // Alt+P toggles the preview from the editor (e.code: on a Mac, Alt+P types a character, so e.key differs).
     document.addEventListener("keydown", function (e) {
-      if ((e.ctrlKey || e.metaKey) && e.shiftKey && (e.key === "P" || e.key === "p")) {
+      if (e.altKey && !e.ctrlKey && !e.metaKey && e.code === "KeyP") {
         e.preventDefault();
         if (preview.hidden) showPreview(); else showWrite();
       }
