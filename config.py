@@ -126,6 +126,9 @@ class Config:
     SANDBOX_MEMORY_MB = _env_int("SANDBOX_MEMORY_MB", 512)
     SANDBOX_WALL_SECONDS = _env_int("SANDBOX_WALL_SECONDS", 20)
     SANDBOX_OUTPUT_BYTES = _env_int("SANDBOX_OUTPUT_BYTES", 64 * 1024)
+    # Work pages: "Run tests" presses per trainer (each runs the sandbox) and Markdown previews of writing.
+    CODE_RUN_RATE_LIMIT = os.environ.get("CODE_RUN_RATE_LIMIT", "6 per minute;60 per hour")
+    PREVIEW_RATE_LIMIT = os.environ.get("PREVIEW_RATE_LIMIT", "60 per minute")
 
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
 

@@ -166,31 +166,6 @@ def answer_attempt(attempt, *, right: set[int] | None = None, rationale: str = "
     user = db.session.get(User, attempt.user_id)
     services.save_answers(attempt, user, answers, now=now)
 
-def give_funds(requester, cents: int, key: str | None = None) -> None:
-    """Credit a requester's available funds as a succeeded card top-up would (ledger only)."""
-    from marketplace.payments import ledger
-    ledger.post(key or f"test-topup:{requester.id}:{next(_counter)}",
-                {ledger.STRIPE_CLEARING: -cents, ledger.requester_funds(requester.id): cents},
-                kind="top_up", description="Funds added by card (test)")
-    db.session.commit()
-
-
-def make_payout_ready_trainer(gateway=None, complete_onboarding=None, **kw) -> User:
-    """A trainer whose Stripe payout account is connected and ready (the app's gateway by default;
-    `complete_onboarding(account_id)` finishes Stripe's form where the gateway cannot do it itself)."""
-    from marketplace.payments import payout_accounts
-    from marketplace.payments.provider import gateway as app_gateway
-    trainer = make_trainer(**kw)
-    gw = gateway or app_gateway()
-    account = payout_accounts.connect(trainer, gw)
-    if not account.is_ready:
-        complete = complete_onboarding or getattr(gw, "complete_onboarding", None)
-        if complete:
-            complete(account.stripe_account_id)
-        payout_accounts.refresh(account, gw)
-    db.session.commit()
-    return trainer
-
 
 # --- Work engine ---------------------------------------------------------------------------------------------
 
@@ -220,3 +195,40 @@ def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: st
     else:
         db.session.flush()
     return job
+
+
+def make_kind_job(kind: str, payloads: list[dict], *, config=None, **fields):
+    """A published job of `kind` whose tasks carry the given payloads (work interface tests)."""
+    from marketplace.jobs.models import Task
+
+    job = make_open_job(tasks=0, kind=kind, config=config, commit=False, **fields)
+    db.session.add_all([Task(job_id=job.id, seq=i + 1, payload=p, external_id=f"k{i + 1}") for i, p in enumerate(payloads)])
+    job.task_count = len(payloads)
+    db.session.commit()
+    return job
+
+
+def give_funds(requester, cents: int, key: str | None = None) -> None:
+    """Credit a requester's available funds as a succeeded card top-up would (ledger only)."""
+    from marketplace.payments import ledger
+    ledger.post(key or f"test-topup:{requester.id}:{next(_counter)}",
+                {ledger.STRIPE_CLEARING: -cents, ledger.requester_funds(requester.id): cents},
+                kind="top_up", description="Funds added by card (test)")
+    db.session.commit()
+
+
+def make_payout_ready_trainer(gateway=None, complete_onboarding=None, **kw) -> User:
+    """A trainer whose Stripe payout account is connected and ready (the app's gateway by default;
+    `complete_onboarding(account_id)` finishes Stripe's form where the gateway cannot do it itself)."""
+    from marketplace.payments import payout_accounts
+    from marketplace.payments.provider import gateway as app_gateway
+    trainer = make_trainer(**kw)
+    gw = gateway or app_gateway()
+    account = payout_accounts.connect(trainer, gw)
+    if not account.is_ready:
+        complete = complete_onboarding or getattr(gw, "complete_onboarding", None)
+        if complete:
+            complete(account.stripe_account_id)
+        payout_accounts.refresh(account, gw)
+    db.session.commit()
+    return trainer

@@ -22,7 +22,7 @@ from ..jobs import states as job_states
 from ..jobs.eligibility import Exclusion, TrainerFacts
 from ..jobs.kinds import validate_answer
 from ..jobs.models import Job, Task
-from . import claims, hooks, matching, states, worktime
+from . import claims, flags, hooks, matching, states, testruns, worktime
 from .models import Assignment
 
 
@@ -205,6 +205,7 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
     """
     now = now or utcnow()
     assignment = get_own(assignment_id, worker)
+    answer = testruns.attach_latest(assignment, answer)  # server-made fields first, so a retry compares equal
     if assignment.status in states.ANSWERED and assignment.answer == answer:
         return assignment
     job, task = assignment.job, assignment.task
@@ -244,7 +245,8 @@ def _count_answer(task_id: int, job: Job, delta: int) -> None:
 def return_task(assignment_id: int, worker, *, reason: str | None = None, note: str = "",
                 now: datetime | None = None) -> Assignment:
     """Give a task back without penalty. The optional reason (and note) reach the requester only in
-    aggregate. The slot is free for another trainer at once."""
+    aggregate, except a flag (broken, harmful): the requester is told at once which task and why, never who.
+    The slot is free for another trainer at once."""
     now = now or utcnow()
     if reason is not None and reason not in states.RETURN_REASONS:
         raise ValidationFailed("Choose one of the listed reasons, or none.", field="reason",
@@ -264,7 +266,22 @@ def return_task(assignment_id: int, worker, *, reason: str | None = None, note: 
     if not done:
         raise Conflict(states.RETURN_REFUSALS[assignment.status], code="not_reserved")
     claims.give_back(Counter([assignment.task_id]), reopen=assignment.job.status != job_states.CLOSED)
+    if reason in states.FLAG_REASONS:
+        flags.tell_requester(assignment, reason, note, actor=worker, now=now)
     return assignment
+
+
+def flag_task(assignment_id: int, worker, *, reason: str, note: str, then_next: bool = False,
+              now: datetime | None = None):
+    """Flag a task as broken or harmful: a return (no penalty, the slot freed) that needs the trainer's words
+    and tells the requester at once. Same result shape as return_and_next."""
+    if reason not in states.FLAG_REASONS:
+        raise ValidationFailed("Flag a task as broken or harmful.", field="reason",
+                               errors={"reason": f"must be one of: {', '.join(states.FLAG_REASONS)}"})
+    problem = flags.check_note(reason, note or "")
+    if problem:
+        raise ValidationFailed(problem, field="note", errors={"note": problem})
+    return return_and_next(assignment_id, worker, reason=reason, note=note, then_next=then_next, now=now)
 
 
 def start_work(job: Job, worker, *, k: int = 1, accept_warning: bool = False,

@@ -6,7 +6,7 @@ from flask_login import current_user
 from jinja2 import TemplateNotFound
 
 from ..core.errors import DomainError, ValidationFailed
-from ..core.markdown import render_markdown
+from ..core.markdown import render_instructions
 from ..core.permissions import Role, good_standing_required, require, role_required
 from ..core.time import utcnow
 from ..extensions import db
@@ -14,6 +14,7 @@ from ..jobs import budget
 from ..jobs import policies as job_policies
 from ..jobs.models import Job
 from . import forms, matching, queue, services, states, worktime
+from .views_kinds import kind_context
 from .models import Assignment
 
 bp = Blueprint("assignment", __name__, url_prefix="/work")
@@ -83,14 +84,14 @@ def job(job_id):
     return render_template("assignment/job.html", job=job, exclusions=excl, blocking=matching.blocking(excl),
                            warning=next((e for e in excl if not e.blocking), None),
                            has_page=kind_template(job.kind) is not None,
-                           instructions=render_markdown(job.instructions), **pay_context(job))
+                           instructions=render_instructions(job.instructions), **pay_context(job))
 
 
 @bp.route("/jobs/<int:job_id>/instructions")
 @role_required(Role.WORKER, Role.REQUESTER, Role.ADMIN)
 def instructions(job_id):
     job = _job_for_trainer(job_id)
-    return render_template("assignment/instructions.html", job=job, instructions=render_markdown(job.instructions))
+    return render_template("assignment/instructions.html", job=job, instructions=render_instructions(job.instructions))
 
 
 def _render_work(assignment: Assignment, *, errors: dict | None = None, values: dict | None = None,
@@ -105,7 +106,8 @@ def _render_work(assignment: Assignment, *, errors: dict | None = None, values: 
         seconds_left=services.seconds_left(assignment, now), states=states,
         warn_seconds=current_app.config["ASSIGNMENT_EXPIRY_WARNING_SECONDS"],
         today=worktime.format_duration(time.today_seconds), progress=services.my_progress(job.id, current_user, now),
-        instructions=render_markdown(job.instructions), return_form=forms.ReturnForm(), pay=pay_context(job)), status
+        instructions=render_instructions(job.instructions), return_form=forms.ReturnForm(), pay=pay_context(job),
+        **kind_context(assignment)), status
 
 
 @bp.route("/tasks/<int:assignment_id>")
@@ -129,7 +131,7 @@ def submit(assignment_id):
     job = assignment.job
     then_next = request.form.get("then") == "next"
     try:
-        answer = forms.answer_from_form(job.kind, job.config, request.form)
+        answer = forms.answer_from_form(job.kind, job.config, request.form, assignment=assignment)
         done, following, why = services.submit_and_next(assignment.id, current_user, answer, then_next=then_next)
         db.session.commit()
     except ValidationFailed as exc:

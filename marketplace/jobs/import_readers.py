@@ -13,7 +13,7 @@ import orjson
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
-from .kinds import task_input_fields
+from .kinds import import_row_schema, task_input_fields
 
 # CSV cells can hold long texts (code under review); rows stay bounded by JOBS_IMPORT_MAX_ROW_BYTES.
 csv.field_size_limit(16 * 1024 * 1024)
@@ -103,6 +103,7 @@ def read_csv(stream: BinaryIO, kind: str, max_row_bytes: int) -> Iterator[tuple[
             problems.append("a column is named twice")
         raise FileProblem(f"The CSV header has {'; '.join(problems)}. Expected columns: {expected}.")
     width = len(header)
+    lists = {name for name, prop in import_row_schema(kind)["properties"].items() if prop.get("type") == "array"}
     previous_end = reader.line_num
     while True:
         try:
@@ -135,6 +136,13 @@ def read_csv(stream: BinaryIO, kind: str, max_row_bytes: int) -> Iterator[tuple[
                     yield line_no, RowError(line_no, "gold", gold.message)
                     break
                 row["gold"] = gold
+            elif name in lists:
+                # A list field (pairwise more_responses) in one cell: a JSON list, e.g. ["third", "fourth"].
+                try:
+                    row[name] = json.loads(value)
+                except ValueError:
+                    yield line_no, RowError(line_no, name, 'must be a JSON list, e.g. ["first", "second"]')
+                    break
             else:
                 row[name] = value
         else:

@@ -31,8 +31,7 @@ EXPECTED_GUARDED: set[str] = {
     # Work engine: starting work (claiming tasks), and a requester's review decisions about trainers' answers
     # (a suspended requester's answers are approved automatically when the review window passes).
     "assignment.start", "api_work.claim", "work_progress.approve", "work_progress.reject",
-    # jobs, assignment, pay and api rooms add theirs here as they land, e.g.
-    # "assessments.start_attempt", "assignment.claim_task", "jobs.publish_job"
+    # pay and payments rooms add theirs here as they land.
 }
 
 # POST endpoints that do not start new work: a suspended person keeps them (appeals, reading, earnings, their own
@@ -48,12 +47,16 @@ OPEN_POSTS = {
     "assessments.save", "assessments.submit", "api_assessments.submit_attempt", "assessments.contest",
     "assessments.answer_contest", "assessments.grant", "assessments.revoke", "assessments.review_attempt",
     "assessments.import_file",
-    # A suspended requester may still stop spending: edit, pause or close their jobs; and manage API tokens.
+    # A suspended requester may still stop spending: edit, pause or close their jobs (edits publish nothing: a draft
+    # stays a draft until jobs.publish, which is guarded, and a live job's rate may only rise); and manage API tokens.
     "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay", "jobs.pause", "jobs.close",
     "api_jobs.pause_job", "api_jobs.close_job", "api.tokens", "api.revoke_token",
     # Finishing a task already held (work in progress): saving a draft, submitting, returning it.
     "assignment.submit", "assignment.save_draft", "assignment.give_back",
     "api_work.submit", "api_work.save_draft", "api_work.give_back",
+    # The work page's helpers for a task already held: running its tests and previewing one's own text are part of
+    # finishing it; flagging it broken or harmful gives it back, which must never be blocked.
+    "work_kinds.run_tests", "work_kinds.preview", "work_kinds.flag",
     # Money: a trainer connects a payout account to receive earnings; a requester may add funds; admins' money work.
     "payments.connect_payout_account", "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up",
     "payments.admin_pay_trainer", "payments.admin_refund", "payments.retry_payout", "payments.lift_freeze",

@@ -58,7 +58,10 @@
   });
 
   if (!form) return;
-  form.addEventListener("submit", function () { submitting = true; saveSoon.cancel(); });
+  form.addEventListener("submit", function (e) {
+    if (e.defaultPrevented) return;  // the answer checks (answer-check.js) stopped it: stay ready to submit
+    submitting = true; saveSoon.cancel();
+  });
 
   // Autosave: a second after the last change, and when the page is hidden (tab switch, closing).
   const status = document.getElementById("draft-status");
