@@ -106,6 +106,11 @@ class Config:
     QUALITY_GOLD_RATE_START = float(os.environ.get("QUALITY_GOLD_RATE_START", "0.10"))
     QUALITY_GOLD_RATE_FLOOR = float(os.environ.get("QUALITY_GOLD_RATE_FLOOR", "0.02"))
     QUALITY_GOLD_HALF_LIFE = float(os.environ.get("QUALITY_GOLD_HALF_LIFE", "200"))
+    # Peer review hold time; jobs up to this many answers get agreement computed while the requester waits
+    # (bigger ones by the scheduled snapshot); how many jobs one scheduled run re-snapshots.
+    QUALITY_REVIEW_RESERVATION_MINUTES = _env_int("QUALITY_REVIEW_RESERVATION_MINUTES", 20)
+    QUALITY_ON_DEMAND_MAX_ANSWERS = _env_int("QUALITY_ON_DEMAND_MAX_ANSWERS", 5000)
+    QUALITY_SNAPSHOT_JOBS_PER_RUN = _env_int("QUALITY_SNAPSHOT_JOBS_PER_RUN", 20)
 
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
 

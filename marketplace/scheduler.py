@@ -47,6 +47,10 @@ SCHEDULE: list[ScheduledJob] = [
                  {"minutes": 5}, "Expire lapsed task reservations (claims release them too; this tidies up)."),
     ScheduledJob("auto_approve", "marketplace.assignment.periodic:auto_approve", "interval", {"minutes": 15},
                  "Approve submitted answers whose job's review window has passed."),
+    ScheduledJob("quality_snapshots", "marketplace.quality.periodic:refresh_snapshots", "interval", {"minutes": 10},
+                 "Re-compute agreement and aggregated answers of jobs with new answers."),
+    ScheduledJob("close_settled_reviews", "marketplace.quality.periodic:close_settled_reviews", "interval",
+                 {"minutes": 15}, "Take answers decided another way out of the peer review queue."),
 ]
 
 

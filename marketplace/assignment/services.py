@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from ..core.events import emit
 from ..core.time import utcnow
 from ..extensions import db
 from ..jobs import services as jobs
@@ -23,7 +24,7 @@ from ..jobs import states as job_states
 from ..jobs.eligibility import Exclusion, TrainerFacts
 from ..jobs.kinds import validate_answer
 from ..jobs.models import ContentWarningAcceptance, Job, Task
-from . import claims, matching, states, worktime
+from . import claims, hooks, matching, states, worktime
 from .models import Assignment
 
 
@@ -82,7 +83,8 @@ def work_exclusions(user, job: Job, now: datetime, *, facts: TrainerFacts | None
         job.content_warning and warnings.get(job.id) == job.content_warning))
     time = time or worktime.work_time(user.id, now)
     return matching.work_exclusions(facts, jobs.job_rules(job), weekly_hours(user, job, time),
-                                    supply or matching.TaskSupply(), jobs.qualification_catalogue())
+                                    supply or matching.TaskSupply(), jobs.qualification_catalogue(),
+                                    extra=jobs.extra_exclusions(user, job, now))
 
 
 def check_may_claim(user, job: Job, now: datetime) -> None:
@@ -129,6 +131,8 @@ def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
     claims.release_expired(job.id, now, reopen=job.status != job_states.CLOSED)
     held = live_reservations(job.id, worker.id, now)
     if len(held) < k:
+        if want_gold is None:  # the quality room's gold mix, when installed (hooks.py)
+            want_gold = hooks.claim_preference(job, worker, now)
         new_ids = claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker.id, now=now,
                                expires_at=now + timedelta(minutes=job.reservation_minutes), k=k - len(held),
                                want_gold=want_gold)
@@ -194,7 +198,8 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
     retry) returns the first result; a different answer after submission is refused.
 
     Side effects: the assignment becomes `submitted` (or `approved` at once when the job's review policy is
-    automatic); the task's answers_done and, when it completes the task, the job's tasks_done go up.
+    automatic); the task's answers_done and, when it completes the task, the job's tasks_done go up; the
+    event "assignment.submitted" (first submission only).
     """
     now = now or utcnow()
     assignment = get_own(assignment_id, worker)
@@ -220,6 +225,8 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
             return assignment  # the other click won the race with the same answer
         raise Conflict(_not_reserved_message(assignment, now), code="not_reserved")
     _count_answer(task.id, job, +1)
+    # Rooms above react in this transaction (the quality room scores gold and queues peer review).
+    emit("assignment.submitted", assignment=assignment, job=job, task=task, worker=worker, now=now)
     return assignment
 
 

@@ -1,0 +1,43 @@
+"""The quality room's reactions to other rooms' facts, and its plug-ins into the rooms below (hooks)."""
+from __future__ import annotations
+
+import logging
+
+from ..assignment import hooks
+from ..core.events import subscribe
+from ..jobs import services as jobs
+from . import peer, placement, removals, scoring
+
+log = logging.getLogger(__name__)
+
+hooks.set_claim_preference(placement.prefer_gold)
+hooks.add_review_permission(peer.may_review_as_peer)
+jobs.register_exclusion_provider(removals.exclusions_for)
+
+
+@subscribe("assignment.submitted")
+def on_submitted(assignment, job, task, worker, now, **_):
+    """Score a gold answer (and apply the job's quality rule); queue a peer-reviewed answer for review."""
+    if scoring.score_answer(assignment, job, task, now) is not None:
+        removals.evaluate(job, assignment.worker_id, now)
+    peer.create_item(assignment, job, now)
+
+
+@subscribe("qualification.granted")
+def on_qualification_granted(user_id, key, now=None, **_):
+    """Retaking the qualifying assessment is the way back from a quality removal."""
+    removals.lift_for_qualification(user_id, key, now)
+
+
+def _register_appeals() -> None:
+    """Removals are appealable through the moderation room's registry, when that room is installed."""
+    try:
+        from ..moderation import appeals
+    except ImportError:  # moderation's appeals registry not merged yet
+        return
+    from . import appealable
+    appeals.register_appealable("quality_restriction", appealable.resolve, label="removal from a job (quality rule)",
+                                lister=appealable.subject_ids)
+
+
+_register_appeals()
