@@ -30,7 +30,8 @@ SETTINGS_ITEMS = [
 
 # Navigation per role: (endpoint, label). Items appear only when their room is installed.
 NAV = {
-    "worker": [("assignment.my_work", "My work"), ("assessments.index", "Assessments"),
+    "worker": [("assignment.my_work", "My work"), ("quality.my_quality", "Quality"),
+               ("assessments.index", "Assessments"),
                ("pay.timesheets", "Timesheets"), ("payments.wallet", "Wallet")],
     "requester": [("jobs.my_jobs", "My jobs"), ("payments.funds", "Funds")],
     "admin": [("admin.dashboard", "Admin"), ("assessments.review_queue", "Reviews"),

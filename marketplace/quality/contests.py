@@ -16,6 +16,7 @@ from ..extensions import db
 from ..jobs.kinds import validate_answer
 from ..jobs.models import Job, Task
 from . import removals, rules
+from .scoring import scorable
 from .gold import GoldFormatError, needs_human_review, rescore_after_correction, score_gold
 from .models import GoldContest, GoldCorrection, GoldScore
 
@@ -147,8 +148,9 @@ def correct_gold(task_id: int, actor, new_gold, explanation: str, *, contest_id:
     scoring_rules = rules.scoring_rules(rules.settings_for(job.id))
     if needs_human_review(job.kind, new_gold) and job.kind != "writing":
         raise ValidationFailed("This gold answer could not be scored automatically; give the verdict.", field="gold")
+    gold_for_scorer = scorable(job.kind, job.config, new_gold)
     try:
-        score_gold(job.kind, new_gold, new_gold, scoring_rules)
+        score_gold(job.kind, gold_for_scorer, gold_for_scorer, scoring_rules)
     except GoldFormatError as exc:
         raise ValidationFailed(f"The gold answer cannot be used: {exc}.", field="gold") from None
 
@@ -159,8 +161,9 @@ def correct_gold(task_id: int, actor, new_gold, explanation: str, *, contest_id:
     scored = db.session.execute(
         sa.select(GoldScore, Assignment.answer).join(Assignment, Assignment.id == GoldScore.assignment_id)
         .where(GoldScore.task_id == task.id, GoldScore.source == "answer").order_by(GoldScore.id)).all()
-    results = rescore_after_correction(job.kind, [(row, answer, row.passed) for row, answer in scored],
-                                       new_gold, scoring_rules)
+    results = rescore_after_correction(
+        job.kind, [(row, scorable(job.kind, job.config, answer), row.passed) for row, answer in scored],
+        gold_for_scorer, scoring_rules)
     changed = []
     for r in results:
         row = r.trainer

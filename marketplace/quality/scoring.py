@@ -17,6 +17,16 @@ from .restrictions import GoldOutcome
 log = logging.getLogger(__name__)
 
 
+def scorable(kind: str, config: dict | None, answer):
+    """An answer (or gold answer) in the shape gold.py scores. The work page stores a single-label choice as
+    {"labels": ["x"]}; gold.py reads a "labels" list as multi-label (partial credit), so single-label jobs
+    pass {"label": "x"} and get the single-label sentence ("You chose 'x'; the expected label is 'y'")."""
+    if (kind == "classification" and isinstance(answer, dict) and not (config or {}).get("multiple")
+            and isinstance(answer.get("labels"), list) and len(answer["labels"]) == 1):
+        return {**{k: v for k, v in answer.items() if k != "labels"}, "label": answer["labels"][0]}
+    return answer
+
+
 def score_answer(assignment, job: Job, task, now: datetime) -> GoldScore | None:
     """Score a just-submitted answer when its task has a gold answer; returns the stored score or None.
 
@@ -26,7 +36,9 @@ def score_answer(assignment, job: Job, task, now: datetime) -> GoldScore | None:
     if task.gold is None:
         return None
     try:
-        result = score_gold(job.kind, assignment.answer, task.gold, rules.scoring_rules(rules.settings_for(job.id)))
+        result = score_gold(job.kind, scorable(job.kind, job.config, assignment.answer),
+                            scorable(job.kind, job.config, task.gold),
+                            rules.scoring_rules(rules.settings_for(job.id)))
     except GoldFormatError as exc:
         log.warning("gold answer of task %s (job %s) cannot be scored: %s", task.id, job.id, exc)
         return None
