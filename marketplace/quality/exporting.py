@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from typing import Iterator
 
 import sqlalchemy as sa
+from flask import Response, stream_with_context
 
 from ..assignment.models import Assignment
 from ..core.errors import ValidationFailed
@@ -161,3 +162,12 @@ def export(job: Job, fmt: str, what: str = "answers") -> Export:
         return Export(exports.chunked(body), "application/json", f"{stem}-coco.json")
     return Export(exports.chunked(exports.yolo_zip(_consensus_per_task(job), labels)), "application/zip",
                   f"job-{job.id}-yolo.zip")
+
+
+def streamed_response(job: Job, fmt: str, what: str) -> Response:
+    """The export as a streamed download (pages and API): memory holds one batch of rows at a time."""
+    out = export(job, fmt, what)
+    response = Response(stream_with_context(out.body), mimetype=out.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..assignment.models import Assignment
@@ -59,21 +59,12 @@ def refresh(job_id):
     return redirect(url_for("quality_results.results", job_id=job.id))
 
 
-def export_response(job: Job, fmt: str, what: str) -> Response:
-    """A streamed download (shared with the API): nothing is held in memory beyond one batch of rows."""
-    out = exporting.export(job, fmt, what)
-    response = Response(stream_with_context(out.body), mimetype=out.mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{out.filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.route("/<int:job_id>/export")
 @role_required(Role.REQUESTER, Role.ADMIN)
 def export(job_id):
     job = load_job(job_id)
     try:
-        return export_response(job, request.args.get("format", "jsonl"), request.args.get("what", "answers"))
+        return exporting.streamed_response(job, request.args.get("format", "jsonl"), request.args.get("what", "answers"))
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("quality_results.results", job_id=job.id))
