@@ -27,12 +27,12 @@ def can_review(user, job: Job) -> bool:
     return user.is_authenticated and (user.is_admin or (user.is_requester and job.requester_id == user.id))
 
 
-def _load(assignment_id: int, reviewer, *, peers: bool = True) -> Assignment:
+def _load(assignment_id: int, reviewer, job_id: int | None = None, *, peers: bool = True) -> Assignment:
     """The assignment, when `reviewer` may review it: the job's requester, an admin, or (peers=True) a
     trainer holding its peer review (the quality room decides who, through hooks.py)."""
     assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not (can_review(reviewer, assignment.job)
-                                  or (peers and hooks.may_review_as_peer(reviewer, assignment))):
+    if assignment is None or (job_id is not None and assignment.job_id != job_id) or not (
+            can_review(reviewer, assignment.job) or (peers and hooks.may_review_as_peer(reviewer, assignment))):
         raise Forbidden("You can only review answers to your own jobs.", status=404, code="not_found")
     return assignment
 
@@ -47,10 +47,10 @@ def _decide(assignment: Assignment, values: dict) -> None:
                        code="not_submitted")
 
 
-def approve(assignment_id: int, reviewer, *, now: datetime | None = None) -> Assignment:
+def approve(assignment_id: int, reviewer, *, job_id: int | None = None, now: datetime | None = None) -> Assignment:
     """Accept a submitted answer. Side effects: status approved, an audit row."""
     now = now or utcnow()
-    assignment = _load(assignment_id, reviewer)
+    assignment = _load(assignment_id, reviewer, job_id)
     claims.begin_write()
     _decide(assignment, {"status": states.APPROVED, "reviewed_at": now, "reviewer_id": reviewer.id})
     audit.record("assignment.approved", actor=reviewer, subject_user=assignment.worker_id, subject=assignment,
@@ -58,7 +58,8 @@ def approve(assignment_id: int, reviewer, *, now: datetime | None = None) -> Ass
     return assignment
 
 
-def reject(assignment_id: int, reviewer, reason: str, *, now: datetime | None = None) -> Assignment:
+def reject(assignment_id: int, reviewer, reason: str, *, job_id: int | None = None,
+           now: datetime | None = None) -> Assignment:
     """Reject a submitted answer with a written reason the trainer reads.
 
     Side effects: status rejected with the reason; the task's slot and answer count are given back (the task
@@ -70,7 +71,7 @@ def reject(assignment_id: int, reviewer, reason: str, *, now: datetime | None = 
         raise ValidationFailed(f"Write why the answer is rejected (at least {MIN_REASON_CHARS} characters): the "
                                "trainer reads it and may appeal.", field="reason",
                                errors={"reason": f"must be at least {MIN_REASON_CHARS} characters"})
-    assignment = _load(assignment_id, reviewer)
+    assignment = _load(assignment_id, reviewer, job_id)
     claims.begin_write()
     _decide(assignment, {"status": states.REJECTED, "reviewed_at": now, "reviewer_id": reviewer.id,
                          "review_reason": reason[:5000]})
@@ -100,7 +101,7 @@ def reinstate(assignment_id: int, actor, reason: str, *, now: datetime | None = 
     if len(reason) < MIN_REASON_CHARS:
         raise ValidationFailed(f"Write why the rejection is reversed (at least {MIN_REASON_CHARS} characters).",
                                field="reason", errors={"reason": f"must be at least {MIN_REASON_CHARS} characters"})
-    assignment = _load(assignment_id, actor, peers=False)
+    assignment = _load(assignment_id, actor, None, peers=False)
     claims.begin_write()
     done = db.session.execute(
         sa.update(Assignment).where(Assignment.id == assignment.id, Assignment.status == states.REJECTED)
