@@ -51,6 +51,16 @@ SCHEDULE: list[ScheduledJob] = [
                  "Re-compute agreement and aggregated answers of jobs with new answers."),
     ScheduledJob("close_settled_reviews", "marketplace.quality.periodic:close_settled_reviews", "interval",
                  {"minutes": 15}, "Take answers decided another way out of the peer review queue."),
+    ScheduledJob("moderation_expire_sanctions", "marketplace.moderation.periodic:expire_sanctions", "interval",
+                 {"minutes": 1}, "End temporary suspensions at their end date and restore standing."),
+    ScheduledJob("moderation_escalate_appeals", "marketplace.moderation.periodic:escalate_appeals", "interval",
+                 {"minutes": 30}, "Tell every admin (once) about appeals near or past their decision deadline."),
+    ScheduledJob("moderation_country_withdrawals", "marketplace.moderation.periodic:apply_country_withdrawals",
+                 "interval", {"minutes": 5}, "Make country withdrawals effective at the end of their notice."),
+    ScheduledJob("expire_qualifications", "marketplace.assessments.periodic:expire_qualifications", "interval",
+                 {"minutes": 30}, "Warn holders before a qualification expires; expire those past their validity."),
+    ScheduledJob("close_abandoned_attempts", "marketplace.assessments.periodic:close_abandoned_attempts",
+                 "interval", {"minutes": 5}, "Submit assessment attempts left open past their time limit (late)."),
 ]
 
 

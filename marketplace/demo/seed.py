@@ -80,8 +80,14 @@ def seed_accounts() -> list[tuple[str, str, str]]:
     return logins
 
 
+from . import moderation as _moderation  # noqa: E402
+
 # Steps run in order; later rooms append their own step here (assessments, jobs, work, pay ...).
-STEPS = [seed_accounts]
+STEPS = [seed_accounts, _moderation.seed]
+
+from . import assessments as _assessments  # noqa: E402  (a room's step, appended in order)
+
+STEPS.append(_assessments.seed)
 
 from . import work as _work  # noqa: E402  (a room's step, appended in order)
 
