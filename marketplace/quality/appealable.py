@@ -1,10 +1,10 @@
-"""Quality removals as appealable decisions in the moderation room's registry (imported only when it exists)."""
+"""Quality removals as appealable decisions in the moderation room's registry."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..moderation.appeals import Decision
+from ..moderation.services import Decision
 from . import removals
 from .models import QualityRestriction
 

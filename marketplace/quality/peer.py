@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..assessments import services as assessments
 from ..assignment import claims
 from ..assignment import review as assignment_review
 from ..assignment.models import Assignment
@@ -47,6 +48,11 @@ def create_item(assignment, job: Job, now: datetime) -> ReviewItem | None:
     return item
 
 
+def held_keys(user_id: int, now: datetime) -> set[str]:
+    """The trainer's active qualification keys (the assessments room's, and whatever the jobs seam adds)."""
+    return set(assessments.active_qualification_keys(user_id, now)) | set(jobs.held_qualification_keys(user_id, now))
+
+
 def reviewer_blockers(user, job: Job, now: datetime) -> list[str]:
     """Why `user` may not review answers of `job` now (empty: they may). Reviewers hold the job's reviewer
     qualification; when the requester named none, a proven record on the job's gold items stands in."""
@@ -61,7 +67,7 @@ def reviewer_blockers(user, job: Job, now: datetime) -> list[str]:
         out.append("This job is not live.")
     settings = rules.settings_for(job.id)
     if settings.reviewer_qualification:
-        if settings.reviewer_qualification not in jobs.held_qualification_keys(user.id, now):
+        if settings.reviewer_qualification not in held_keys(user.id, now):
             out.append(f"Reviewing needs the {settings.reviewer_qualification} qualification.")
     else:
         acc = scoring.job_accuracies(job.id).get(user.id)

@@ -6,7 +6,8 @@ import logging
 from ..assignment import hooks
 from ..core.events import subscribe
 from ..jobs import services as jobs
-from . import peer, placement, removals, scoring
+from ..moderation import services as moderation
+from . import appealable, peer, placement, removals, scoring
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +30,6 @@ def on_qualification_granted(user_id, key, now=None, **_):
     removals.lift_for_qualification(user_id, key, now)
 
 
-def _register_appeals() -> None:
-    """Removals are appealable through the moderation room's registry, when that room is installed."""
-    try:
-        from ..moderation import appeals
-    except ImportError:  # moderation's appeals registry not merged yet
-        return
-    from . import appealable
-    appeals.register_appealable("quality_restriction", appealable.resolve, label="removal from a job (quality rule)",
-                                lister=appealable.subject_ids)
-
-
-_register_appeals()
+# Removals are appealable through the moderation room's registry (four eyes, written decision, restore).
+moderation.register_appealable("quality_restriction", appealable.resolve, label="removal from a job (quality rule)",
+                               lister=appealable.subject_ids)

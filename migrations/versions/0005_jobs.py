@@ -2,7 +2,7 @@
 (the requester API's access tables live in accounts, created here with the room that first needs them).
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-26 10:28:39.957195
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0001'
+down_revision = '0004'  # chained after moderation (0004) when main merged into the quality branch
 branch_labels = None
 depends_on = None
 

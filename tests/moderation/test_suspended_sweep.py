@@ -24,6 +24,9 @@ from tests.factories import make_admin, make_requester, make_sanction, make_trai
 # appears or disappears without this list changing, so the set is reviewed, not accidental.
 EXPECTED_GUARDED: set[str] = {
     "assessments.start", "api_assessments.start_attempt",
+    "jobs.new_job", "jobs.new_job_basics", "job_tasks.upload",
+    # Quality: taking and deciding peer reviews (judging others' work).
+    "quality_peer.start", "quality_peer.decide",
     # jobs, assignment, pay and api rooms add theirs here as they land, e.g.
     # "assessments.start_attempt", "assignment.claim_task", "jobs.publish_job"
 }
@@ -41,6 +44,17 @@ OPEN_POSTS = {
     "assessments.save", "assessments.submit", "api_assessments.submit_attempt", "assessments.contest",
     "assessments.answer_contest", "assessments.grant", "assessments.revoke", "assessments.review_attempt",
     "assessments.import_file",
+    # Jobs and the work engine: a requester managing their own job; a trainer finishing work in hand. Starting
+    # or claiming new tasks is refused by the work engine's own standing rule (check_may_claim).
+    "jobs.pause", "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay", "jobs.accept_warning",
+    "assignment.start", "assignment.save_draft", "assignment.submit", "assignment.give_back",
+    "api_work.claim", "api_work.save_draft", "api_work.submit", "api_work.give_back",
+    "work_progress.approve", "work_progress.reject",
+    # Quality: contesting a gold answer and disputing a review are objections (like appeals); requesters keep
+    # answering contests, correcting gold, deciding disputes, reviewing answers and lifting removals.
+    "quality.contest_item", "quality.dispute", "quality.lift_removal", "quality_results.correct_gold",
+    "quality_results.uphold", "quality_results.decide_dispute", "quality_results.refresh",
+    "quality_requester.settings", "quality_requester.known_reviews", "quality_requester.bulk_review",
     # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
     "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
 }
