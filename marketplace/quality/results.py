@@ -126,9 +126,12 @@ def _aggregate(kind: str, config: dict, triples: list) -> tuple[dict[str, dict],
         return {"median": out}, {}
     if kind == "classification" and (config or {}).get("multiple"):
         return {"majority": aggregation.majority_vote_labels(triples)}, {}
+    majority = aggregation.majority_vote(triples)
+    if all(a.n_votes < 2 for a in majority.values()):
+        return {"majority": majority}, {}  # one answer per task: nothing for Dawid-Skene to learn from
     classes = (config or {}).get("labels") if kind == "classification" else None
     ds = aggregation.dawid_skene(triples, classes)
-    return {"majority": aggregation.majority_vote(triples), "dawid_skene": ds.aggregates}, ds.trainer_accuracy
+    return {"majority": majority, "dawid_skene": ds.aggregates}, ds.trainer_accuracy
 
 
 def compute(job: Job, until: datetime | None = None) -> dict:

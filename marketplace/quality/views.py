@@ -35,10 +35,13 @@ def my_quality():
     jobs = {j.id: j for j in db.session.scalars(sa.select(Job).where(Job.id.in_({s.job_id for s in missed})))}
     my_removals = list(db.session.scalars(sa.select(QualityRestriction).where(QualityRestriction.worker_id == me)
                                           .order_by(QualityRestriction.status, QualityRestriction.id.desc())))
+    reviews = disputes.reviews_of_my_work(me)
+    review_jobs = dict(db.session.execute(sa.select(Job.id, Job.title).where(
+        Job.id.in_({r.job_id for r, _ in reviews}))).all())
     return render_template("quality/my_quality.html", per_job=per_job, verdicts=verdicts,
                            by_kind=scoring.accuracy_by_kind(me), missed=missed, tasks=tasks, jobs=jobs,
                            contest_by_score=contest_by_score, removals=my_removals,
-                           reviews=disputes.reviews_of_my_work(me), reviewer=disputes.reviewer_record(me),
+                           reviews=reviews, review_jobs=review_jobs, reviewer=disputes.reviewer_record(me),
                            dispute_form=DisputeForm())
 
 
