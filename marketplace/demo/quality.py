@@ -139,9 +139,11 @@ def _peer_batch(requester: User, now) -> None:
                         for n, i in enumerate(order)])
     db.session.flush()
     rules.update_settings(job, requester, is_rule_enabled=True, min_accuracy=0.8, min_gold_items=10, window=50,
-                          return_text="", iou_threshold=0.5, rating_tolerance=1, reviewer_qualification="hate-speech-en")
-    for seq, expected, label, why in ((3, "reject", NEITHER, "Calling migrants an invasion to be fought is hate speech."),
-                                      (4, "accept", NEITHER, "A civil complaint about a timetable: Neither is right.")):
+                          return_text="", iou_threshold=0.5, rating_tolerance=1,
+                          reviewer_qualification="hate-speech-en")
+    known = ((3, "reject", NEITHER, "Calling migrants an invasion to be fought is hate speech."),
+             (4, "accept", NEITHER, "A civil complaint about a timetable: Neither is right."))
+    for seq, expected, label, why in known:
         disputes.seed_known_item(job, requester, task_seq=seq, answer={"labels": [label]}, expected_decision=expected,
                                  explanation=why)
     answers = {"grace@trainers.example.com": [NEITHER, OFFENSIVE, HATE, NEITHER],

@@ -8,10 +8,12 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..assignment.models import Assignment
+from ..core.errors import Conflict
 from ..core.time import utcnow
 from ..extensions import db
 from ..jobs.models import Job, Task
 from . import results, scoring
+from .gold import Accuracy
 from .models import GoldContest, GoldScore, PeerReview, QualityRestriction, QualitySnapshot, ReviewDispute, ReviewItem
 from .pseudonyms import trainer_code
 
@@ -75,7 +77,6 @@ def build(job: Job) -> Dashboard:
     per = (snap.data.get("trainers", {}) if snap else {}) or {}
     answered = dict(db.session.execute(sa.select(Assignment.worker_id, sa.func.count(Assignment.id)).where(
         Assignment.job_id == job.id, Assignment.status.in_(results.ANSWERED)).group_by(Assignment.worker_id)).all())
-    from .gold import Accuracy
     for worker in sorted(set(answered) | set(accuracies) | set(removed)):
         info = per.get(str(worker), {})
         board.trainers.append(TrainerRow(trainer_code(job.id, worker), answered.get(worker, 0),
@@ -113,7 +114,6 @@ def series_for_chart(snap: QualitySnapshot | None) -> dict:
 
 def refresh(job: Job, actor, now: datetime | None = None) -> QualitySnapshot:
     """The requester's "Recompute now": store a new snapshot (small jobs only; big ones are scheduled)."""
-    from ..core.errors import Conflict
     if not results.is_small(job.id):
         raise Conflict("This job has too many answers to compute while you wait; it is recomputed every 10 "
                        "minutes by the scheduler.")

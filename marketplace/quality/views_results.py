@@ -64,7 +64,8 @@ def refresh(job_id):
 def export(job_id):
     job = load_job(job_id)
     try:
-        return exporting.streamed_response(job, request.args.get("format", "jsonl"), request.args.get("what", "answers"))
+        return exporting.streamed_response(job, request.args.get("format", "jsonl"),
+                                           request.args.get("what", "answers"))
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("quality_results.results", job_id=job.id))

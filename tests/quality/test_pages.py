@@ -137,12 +137,13 @@ def test_review_screen_filters_and_bulk_decisions_with_reasons(client, login):
     refused = client.post(f"/jobs/{job.id}/review", data={"selected": wrong_ones, "action": "reject"})
     assert refused.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(Assignment.status == "rejected")) == 0
+    own = "The gold item shows this post is not hateful."
     client.post(f"/jobs/{job.id}/review", data={"selected": wrong_ones, "action": "reject",
-                                               f"reason_{wrong_ones[0]}": "The gold item shows this post is not hateful.",
+                                               f"reason_{wrong_ones[0]}": own,
                                                "common_reason": "Not hateful: no group is attacked, see section 2."})
     rejected = {x.id: x.review_reason for x in db.session.scalars(sa.select(Assignment).where(
         Assignment.status == "rejected"))}
-    assert rejected == {wrong_ones[0]: "The gold item shows this post is not hateful.",
+    assert rejected == {wrong_ones[0]: own,
                         wrong_ones[1]: "Not hateful: no group is attacked, see section 2."}
     rest = [i for i in ids.values() if i not in wrong_ones]
     client.post(f"/jobs/{job.id}/review", data={"selected": rest, "action": "approve"})

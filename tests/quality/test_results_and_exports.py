@@ -92,7 +92,8 @@ def test_jsonl_export_of_aggregates_after_a_snapshot(client, login):
     _three_trainers_on(job, TABLE)
     results.snapshot(job)
     login(job.requester)
-    lines = client.get(f"/jobs/{job.id}/export?format=jsonl&what=aggregates", buffered=True).get_data(as_text=True).splitlines()
+    lines = client.get(f"/jobs/{job.id}/export?format=jsonl&what=aggregates",
+                       buffered=True).get_data(as_text=True).splitlines()
     records = [json.loads(line) for line in lines]
     assert {r["method"] for r in records} == {"majority", "dawid_skene"}
     assert all(0 <= r["confidence"] <= 1 for r in records) and len(records) == 12
@@ -115,7 +116,8 @@ def _boxes_job():
 def test_coco_export_is_valid_json_with_the_image_sizes(client, login):
     job = _boxes_job()
     login(job.requester)
-    coco = json.loads(client.get(f"/jobs/{job.id}/export?format=coco&what=answers", buffered=True).get_data(as_text=True))
+    coco = json.loads(client.get(f"/jobs/{job.id}/export?format=coco&what=answers",
+                                 buffered=True).get_data(as_text=True))
     assert [(i["width"], i["height"]) for i in coco["images"]] == [(640, 480), (641, 481)]
     assert [c["name"] for c in coco["categories"]] == ["cat", "person"]
     assert len(coco["annotations"]) == 4 and coco["annotations"][0]["bbox"] == [10.0, 20.0, 100.0, 80.0]
