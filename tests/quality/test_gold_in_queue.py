@@ -87,3 +87,27 @@ def test_a_job_without_gold_hands_out_tasks_in_order(app):
         work.submit(a.id, trainer, label_answer(RIGHT))
         db.session.commit()
     assert seqs == [1, 2, 3, 4, 5]
+
+
+def test_a_gold_task_looks_like_any_other_task_on_the_work_page_and_in_the_api(app, client, login):
+    job = make_open_job(tasks=2)
+    gold_task, plain_task = job_tasks(job)
+    gold_task.gold = {"labels": [RIGHT]}
+    gold_task.meta = {"explanation": "Secret explanation of the expected label."}
+    db.session.commit()
+    trainer = make_trainer()
+    login(trainer)
+    pages = {}
+    for want in (True, False):
+        (assignment,) = work.claim_next(job, trainer, want_gold=want)
+        db.session.commit()
+        pages[want] = (client.get(f"/work/tasks/{assignment.id}").get_data(as_text=True),  # while held
+                       client.get(f"/api/v1/work/assignments/{assignment.id}").get_data(as_text=True))
+        assert assignment.task_id == (gold_task.id if want else plain_task.id)
+        work.submit(assignment.id, trainer, label_answer(RIGHT))
+        db.session.commit()
+    for page, api in pages.values():
+        assert "Secret explanation" not in page + api
+        assert "gold" not in page.lower() and "gold" not in api.lower()
+    # Same page apart from the task's own text and ids.
+    assert len(pages[True][0]) - len(pages[False][0]) in range(-40, 41)
