@@ -175,7 +175,12 @@ def claim(job_id: int, *, overlap: int, worker_id: int, now: datetime, expires_a
         # reason to tell a trainer "no more tasks" (PyBossa's bug). Ask again, this time waiting for those
         # locks; PostgreSQL re-checks each row once it is free, so this returns nothing only when nothing
         # is left. Rows are locked in task order, so two waiting claims cannot deadlock.
-        ids = _claim_once(session, dialect, params, None, wait=True)
+        # A gold slot waits on gold first: gold tasks are shared by every trainer, so at a gold slot they are
+        # the ones most likely to be locked by other trainers' claims at this very moment.
+        if want_gold:
+            ids = _claim_once(session, dialect, params, True, wait=True)
+        if not ids:
+            ids = _claim_once(session, dialect, params, None, wait=True)
     return ids
 
 
