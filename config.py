@@ -145,6 +145,8 @@ class Config:
     ASSIGNMENT_MAX_ANSWER_BYTES = _env_int("ASSIGNMENT_MAX_ANSWER_BYTES", 200_000)
     ASSIGNMENT_EXPIRY_WARNING_SECONDS = _env_int("ASSIGNMENT_EXPIRY_WARNING_SECONDS", 300)
     WORK_TIME_PROVIDER = os.environ.get("WORK_TIME_PROVIDER", "")
+    # quality room: fn(job_id, worker_id, position) -> bool, the per-slot gold decision ("" turns the mix off)
+    GOLD_MIX_PROVIDER = os.environ.get("GOLD_MIX_PROVIDER", "marketplace.quality.placement:gold_slot")
 
     @classmethod
     def load_secret_key(cls) -> str:

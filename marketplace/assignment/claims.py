@@ -79,7 +79,13 @@ def begin_write() -> None:
         dbapi = conn.connection.dbapi_connection
         if dbapi.total_changes != conn.info.get("changes_at_begin", dbapi.total_changes):
             return  # it has written, so it already holds the write lock
-        session.commit()  # only read so far: ending it loses nothing
+        # Only read so far: ending it loses nothing. Objects stay loaded (what they say was read a moment ago;
+        # every decision that matters is re-checked by the conditional statements that follow).
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
     session.connection(execution_options={"sqlite_begin_immediate": True})
 
 

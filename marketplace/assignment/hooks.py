@@ -1,34 +1,43 @@
-"""Seams where rooms above the work engine plug in rules it must apply without importing them.
+"""Functions the rooms above plug into the work engine: named in a setting ("module:function"), or registered.
 
-The quality room sits above this one, yet decides two things the work engine acts on: whether the next
-claim should prefer a known-answer (gold) task, and which trainers may review an answer besides the job's
-requester (peer reviewers). It registers one function for each from its `subscribers.py` (imported by
-create_app); until it does, the claim takes tasks in the job's order and only requesters and admins review.
+They sit above this room (pay measures time, quality places gold tasks and lets peer reviewers decide), so
+they cannot be imported here.
 """
 from __future__ import annotations
 
-from datetime import datetime
+import importlib
 from typing import Callable
 
-# fn(job, worker, now) -> True (prefer a gold task now), False (prefer an ordinary one) or None (job order)
-ClaimPreference = Callable[[object, object, datetime], "bool | None"]
-# fn(user, assignment) -> True when `user` may approve or reject this answer as a peer reviewer
-ReviewPermission = Callable[[object, object], bool]
+from flask import current_app
 
-_claim_preference: list[ClaimPreference] = []
-_review_permissions: list[ReviewPermission] = []
+_cache: dict[str, object] = {}
 
 
-def set_claim_preference(fn: ClaimPreference) -> None:
-    """Install THE claim preference (one at a time: two rooms ordering the queue would fight)."""
-    _claim_preference[:] = [fn]
+def resolve(setting: str):
+    """The function named by the setting, or None when it is empty."""
+    path = current_app.config.get(setting) or ""
+    if not path:
+        return None
+    if path not in _cache:
+        module, _, name = path.partition(":")
+        _cache[path] = getattr(importlib.import_module(module), name)
+    return _cache[path]
 
 
-def claim_preference(job, worker, now: datetime) -> bool | None:
-    return _claim_preference[0](job, worker, now) if _claim_preference else None
+def gold_preference(job_id: int, worker_id: int, position: int) -> bool | None:
+    """Should this trainer's slot `position` (0-based, on this job) be a gold task? GOLD_MIX_PROVIDER names
+    fn(job_id, worker_id, position) -> bool (the quality room's stable, unpredictable per-slot decision);
+    None without one: tasks come in the job's order, gold or not."""
+    provider = resolve("GOLD_MIX_PROVIDER")
+    return None if provider is None else bool(provider(job_id, worker_id, position))
 
 
-def add_review_permission(fn: ReviewPermission) -> None:
+# Peer review: the quality room registers fn(user, assignment) -> True when `user` holds a live peer review of
+# exactly this answer, so the review service lets that reviewer approve or reject it (from quality/subscribers.py).
+_review_permissions: list[Callable[[object, object], bool]] = []
+
+
+def add_review_permission(fn: Callable[[object, object], bool]) -> None:
     if fn not in _review_permissions:
         _review_permissions.append(fn)
 

@@ -23,7 +23,7 @@ from ..jobs import services as jobs
 from ..jobs import states as job_states
 from ..jobs.eligibility import Exclusion, TrainerFacts
 from ..jobs.kinds import validate_answer
-from ..jobs.models import ContentWarningAcceptance, Job, Task
+from ..jobs.models import Job, Task
 from . import claims, hooks, matching, states, worktime
 from .models import Assignment
 
@@ -42,22 +42,11 @@ class NoWorkLeft(Conflict):
 
 # --- eligibility with the work rules -----------------------------------------------------------------------
 
-def trainer_facts(user, now: datetime) -> TrainerFacts:
-    """What eligibility may know about the trainer (content-warning acceptance is set per job)."""
-    return jobs.trainer_facts(user, None, qualification_keys=jobs.held_qualification_keys(user.id, now))
-
-
 def weekly_hours(user, job: Job, time: worktime.WorkTime) -> matching.WeeklyHours:
     return matching.WeeklyHours(trainer_cap_minutes=user.weekly_cap_minutes,
                                 trainer_week_minutes=time.week_minutes(),
                                 job_limit_minutes=job.weekly_limit_minutes,
                                 job_week_minutes=time.job_week_minutes(job.id))
-
-
-def accepted_warnings(user_id: int) -> dict[int, str]:
-    """job id -> the warning text the trainer accepted (a changed warning must be accepted again)."""
-    return dict(db.session.execute(sa.select(ContentWarningAcceptance.job_id, ContentWarningAcceptance.warning_text)
-                                   .where(ContentWarningAcceptance.user_id == user_id)).all())
 
 
 def task_supply(job: Job, worker_id: int) -> matching.TaskSupply:
@@ -73,18 +62,20 @@ def task_supply(job: Job, worker_id: int) -> matching.TaskSupply:
 
 
 def work_exclusions(user, job: Job, now: datetime, *, facts: TrainerFacts | None = None,
-                    time: worktime.WorkTime | None = None, warnings: dict[int, str] | None = None,
-                    supply: matching.TaskSupply | None = None) -> list[Exclusion]:
-    """Every rule that keeps `user` from starting a task of `job` now (matching.work_exclusions over the
-    database facts). Lists pass facts, time and warnings they loaded once; a single check loads them."""
-    facts = facts or trainer_facts(user, now)
-    warnings = accepted_warnings(user.id) if warnings is None else warnings
-    facts = dataclasses.replace(facts, accepted_content_warning=bool(
-        job.content_warning and warnings.get(job.id) == job.content_warning))
+                    time: worktime.WorkTime | None = None, supply: matching.TaskSupply | None = None,
+                    catalogue=None) -> list[Exclusion]:
+    """Every rule that keeps `user` from starting a task of `job` now: the jobs room's eligibility facts
+    (profile, qualifications, moderation's standing for this job, the content warning) and the work rules
+    (weekly limits, task supply). The catalogue of qualification names is loaded only to word a
+    qualification or language rule (this runs at every claim)."""
+    facts = facts or jobs.trainer_facts(user, job, now)
     time = time or worktime.work_time(user.id, now)
-    return matching.work_exclusions(facts, jobs.job_rules(job), weekly_hours(user, job, time),
-                                    supply or matching.TaskSupply(), jobs.qualification_catalogue(),
-                                    extra=jobs.extra_exclusions(user, job, now))
+    extra = jobs.extra_exclusions(user, job, now)  # rooms above: e.g. the quality room's removal from a job
+    arguments = (facts, jobs.job_rules(job), weekly_hours(user, job, time), supply or matching.TaskSupply())
+    found = matching.work_exclusions(*arguments, catalogue or {}, extra=extra)
+    if catalogue is None and any(e.code in ("qualification", "language") for e in found):
+        found = matching.work_exclusions(*arguments, jobs.qualification_catalogue(), extra=extra)
+    return found
 
 
 def check_may_claim(user, job: Job, now: datetime) -> None:
@@ -131,11 +122,7 @@ def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
     claims.release_expired(job.id, now, reopen=job.status != job_states.CLOSED)
     held = live_reservations(job.id, worker.id, now)
     if len(held) < k:
-        if want_gold is None:  # the quality room's gold mix, when installed (hooks.py)
-            want_gold = hooks.claim_preference(job, worker, now)
-        new_ids = claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker.id, now=now,
-                               expires_at=now + timedelta(minutes=job.reservation_minutes), k=k - len(held),
-                               want_gold=want_gold)
+        new_ids = _claim_slots(job, worker.id, now, k - len(held), want_gold)
         if new_ids:
             held += list(db.session.scalars(sa.select(Assignment).where(Assignment.id.in_(new_ids))
                                             .order_by(Assignment.id)))
@@ -144,6 +131,25 @@ def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
         reason = matching.supply_exclusions(supply) or matching.supply_exclusions(matching.TaskSupply(False))
         raise NoWorkLeft(str(reason[0]), code=reason[0].code)
     return held
+
+
+def _claim_slots(job: Job, worker_id: int, now: datetime, count: int, want_gold: bool | None) -> list[int]:
+    """Claim `count` tasks; with a gold-mix provider, slot by slot (each slot's gold or not is decided by the
+    trainer's position on the job, so a retry cannot reroll it)."""
+    expires_at = now + timedelta(minutes=job.reservation_minutes)
+    if want_gold is None and hooks.resolve("GOLD_MIX_PROVIDER") is not None:
+        position = db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
+            Assignment.job_id == job.id, Assignment.worker_id == worker_id))
+        ids: list[int] = []
+        for slot in range(count):
+            got = claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker_id, now=now,
+                               expires_at=expires_at, want_gold=hooks.gold_preference(job.id, worker_id, position + slot))
+            if not got:
+                break
+            ids += got
+        return ids
+    return claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker_id, now=now, expires_at=expires_at,
+                        k=count, want_gold=want_gold)
 
 
 # --- one assignment ----------------------------------------------------------------------------------------

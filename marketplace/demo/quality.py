@@ -18,7 +18,40 @@ from ..jobs.kinds import validate_config
 from ..jobs.models import Job, Task
 from ..quality import contests, disputes, peer, results, rules
 from ..quality.models import GoldScore
-from .work import HATE_INSTRUCTIONS, POSTS
+
+POSTS = [
+    "Honestly the new bus timetable is a mess, nobody at the council rides the bus.",
+    "People like them don't belong in this country. Send every last one of them back.",
+    "You're an absolute clown if you think that referee was fair.",
+    "Lovely turnout at the community garden today, thanks to all the volunteers!",
+    "Those people are animals, all of them, and they breed like rats.",
+    "Shut up, nobody asked for your opinion on my haircut.",
+    "Women shouldn't be allowed anywhere near a cockpit. Biology says so.",
+    "Does anyone know if the pharmacy on Main Street is open on Sundays?",
+    "This movie was so bad I want those two hours of my life back.",
+    "Their religion is a disease and every follower should be treated like one.",
+    "Stop whining about the weather, it's literally just rain.",
+    "Congrats to the under-12 team on winning the regional cup!",
+    "Old people are useless leeches who should stop voting.",
+    "My landlord still hasn't fixed the heating. Third week now. Idiot.",
+    "The library is running free coding classes for teenagers this summer.",
+    "If you're disabled you shouldn't be having kids, simple as.",
+    "What an idiotic take. Did you even read the article?",
+    "Great recipe, I added a bit more garlic and it was perfect.",
+    "Migrants are an invasion and we should treat it like a war.",
+    "The traffic on the bridge this morning was unbelievable.",
+]
+
+HATE_INSTRUCTIONS = """Read each post and choose **one** label.
+
+* **Hate speech**: attacks or dehumanises people *because of* a protected characteristic (ethnicity, nationality,
+  religion, gender, sexual orientation, disability, age).
+* **Offensive, not hate speech**: rude, insulting or vulgar, but not aimed at a protected group.
+* **Neither**: everything else, including strong but civil opinions.
+
+Write one sentence saying why. When you are unsure, choose the label the post most clearly fits and say so.
+
+Keys: press **1**, **2** or **3** to pick a label and **Enter** to submit and move on."""
 
 TITLE = "Hate speech: calibration set with known answers"
 HATE, OFFENSIVE, NEITHER = "Hate speech", "Offensive, not hate speech", "Neither"

@@ -89,6 +89,10 @@ from . import assessments as _assessments  # noqa: E402  (a room's step, appende
 
 STEPS.append(_assessments.seed)
 
+from .jobs import seed as seed_jobs  # noqa: E402  (requester jobs of every kind, with tasks)
+
+STEPS.append(seed_jobs)
+
 from . import work as _work  # noqa: E402  (a room's step, appended in order)
 
 STEPS.append(_work.seed)

@@ -5,9 +5,12 @@ scales), then the rules that need the task itself (a box inside the image, a bug
 """
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 from ..core.errors import ValidationFailed
 from ..core.schema import fast_validator, schema_errors
-from .kinds import _object, _text, get_kind, with_defaults
+from .kinds import STRENGTHS, _object, _text, get_kind, with_defaults
 
 
 def _labels(config: dict | None) -> dict:
@@ -41,9 +44,10 @@ def answer_schema(kind: str, config: dict | None = None) -> dict:
         return _object({"text": text}, ["text"])
     if kind == "pairwise_preference":
         choices = ["a", "b", "tie"] if (config is None or config["allow_tie"]) else ["a", "b"]
-        strength = {"type": "integer", "minimum": 1, "maximum": config["strength_levels"] if config else 7}
+        strength = {"type": "string", "enum": list(STRENGTHS), "description": "How much better: slightly, "
+                    "clearly or much."}
         return _object({"preferred": {"type": "string", "enum": choices}, "strength": strength,
-                        "reason": _text(5000, min_length=0)}, ["preferred", "reason"])
+                        "reason": _text(5000, min_length=0)}, ["preferred"])
     if kind == "rating":
         if config:
             scores = _object({s["name"]: {"type": "integer", "minimum": 1, "maximum": s["scale_max"]}
@@ -66,17 +70,35 @@ def validate_answer(kind: str, config: dict, task_payload: dict, answer, *, gold
 
     Returns the answer unchanged when valid; raises ValidationFailed with {field: sentence} errors.
     """
-    config = with_defaults(get_kind(kind).config, config or {})
-    schema = answer_schema(kind, config)
-    if not isinstance(answer, dict):
-        raise ValidationFailed("The answer must be an object.", errors={"answer": "must be an object"})
-    errors = schema_errors(schema, answer, root="answer") if fast_validator(schema)(answer) else {}
-    if not errors:
-        errors = _answer_rules(kind, config, task_payload or {}, answer, gold)
+    errors = answer_checker(kind, config)(task_payload, answer, gold)
     if errors:
         field, sentence = next(iter(errors.items()))
         raise ValidationFailed(f"Answer: {field} {sentence}.", errors=errors)
     return answer
+
+
+def answer_checker(kind: str, config: dict | None):
+    """A reusable check for many answers of one job: fn(task_payload, answer, gold) -> {field: sentence}.
+
+    The schema is built and compiled once (task import checks gold answers row after row with it).
+    """
+    return _checker(kind, json.dumps(config or {}, sort_keys=True))
+
+
+@lru_cache(maxsize=512)
+def _checker(kind: str, config_json: str):
+    config = with_defaults(get_kind(kind).config, json.loads(config_json))
+    schema = answer_schema(kind, config)
+    fast = fast_validator(schema)
+
+    def check(task_payload, answer, gold: bool = False) -> dict[str, str]:
+        if not isinstance(answer, dict):
+            return {"answer": "must be an object"}
+        if fast(answer):
+            return schema_errors(schema, answer, root="answer")
+        return _answer_rules(kind, config, task_payload or {}, answer, gold)
+
+    return check
 
 
 def _written(min_chars: int, text: str | None) -> str | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+
+import orjson
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
@@ -46,17 +48,27 @@ def read_jsonl(stream: BinaryIO, max_row_bytes: int) -> Iterator[tuple[int, dict
         if not raw.strip():
             continue
         try:
-            row = json.loads(raw)
-        except UnicodeDecodeError:
-            yield line_no, RowError(line_no, "line", "is not UTF-8 text")
-            continue
-        except ValueError as exc:
-            yield line_no, RowError(line_no, "line", f"is not valid JSON ({exc.msg} at column {exc.colno})")
+            row = orjson.loads(raw)  # strict: refuses invalid UTF-8, NaN and numbers past 64 bits
+        except orjson.JSONDecodeError as exc:
+            yield line_no, RowError(line_no, "line", _json_problem(raw, exc))
             continue
         if not isinstance(row, dict):
             yield line_no, RowError(line_no, "line", "must be a JSON object, like {\"text\": \"...\"}")
             continue
         yield line_no, row
+
+
+def _json_problem(raw: bytes, exc: orjson.JSONDecodeError) -> str:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "is not UTF-8 text"
+    try:  # the standard library words the problem better, with a column number
+        json.loads(raw)
+    except ValueError as std:
+        return f"is not valid JSON ({std.msg} at column {std.colno})" if hasattr(std, "colno") else \
+            f"is not valid JSON ({std})"
+    return f"is not valid JSON ({exc})"
 
 
 def csv_columns(kind: str) -> tuple[list[str], list[str]]:

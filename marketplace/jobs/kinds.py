@@ -113,15 +113,13 @@ _register(Kind(
 _register(Kind(
     "pairwise_preference", "Pairwise preference",
     "Compare two responses to one prompt: which is better, by how much, and why.",
-    _object({"strength_levels": {"type": "integer", "minimum": 2, "maximum": 7, "default": 3,
-                                 "description": "Scale 1..N from 'slightly better' to 'much better'."},
-             "allow_tie": {"type": "boolean", "default": False},
+    _object({"allow_tie": {"type": "boolean", "default": False},
              "reason_min_chars": {"type": "integer", "minimum": 0, "maximum": 5000, "default": 30}}, []),
     _object({"prompt": _text(), "response_a": _text(), "response_b": _text()},
             ["prompt", "response_a", "response_b"]),
-    {"strength_levels": 3, "allow_tie": True},
+    {"allow_tie": True},
     {"prompt": "What is the capital of Australia?", "response_a": "Canberra.", "response_b": "Sydney."},
-    {"preferred": "a", "strength": 3, "reason": "A is correct; Sydney is not the capital."},
+    {"preferred": "a", "strength": "much", "reason": "A is correct; Sydney is not the capital."},
     text_fields=("prompt",),
 ))
 
@@ -153,6 +151,9 @@ _register(Kind(
     {"verdict": "incorrect", "bugs": [{"line": 2, "description": "Skips the first element."}], "quality": 2},
     text_fields=("problem",),
 ))
+
+# How much better the preferred response is (the quality room scores gold answers with the same words).
+STRENGTHS = ("slightly", "clearly", "much")
 
 KIND_CHOICES = [(name, kind.label) for name, kind in KINDS.items()]
 RESERVED_ROW_FIELDS = ("gold", "metadata", "external_id")
@@ -239,7 +240,7 @@ def task_validator(kind: str):
     return fast_validator(import_row_schema(kind))
 
 
-from .answers import answer_schema, validate_answer  # noqa: E402  (answers build on the kinds above)
+from .answers import answer_checker, answer_schema, validate_answer  # noqa: E402  (answers build on the kinds above)
 
-__all__ = ["KINDS", "KIND_CHOICES", "Kind", "answer_schema", "config_schema", "get_kind", "import_row_schema",
+__all__ = ["KINDS", "KIND_CHOICES", "Kind", "answer_checker", "answer_schema", "config_schema", "get_kind", "import_row_schema",
            "task_input_fields", "task_schema", "task_validator", "validate_answer", "validate_config"]

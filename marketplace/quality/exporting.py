@@ -30,6 +30,17 @@ CSV_AGGREGATE_COLUMNS = ("task_id", "task_seq", "external_id", "method", "answer
 
 
 @dataclass(frozen=True)
+class JobInfo:
+    """What the export generators need of the job, read up front: a streamed body runs after the view has
+    returned (and, in the API, after its commit), when the Job instance may be expired or detached."""
+
+    id: int
+    kind: str
+    config: dict
+    title: str
+
+
+@dataclass(frozen=True)
 class Export:
     body: Iterator  # str pieces (bytes for YOLO)
     mimetype: str
@@ -136,8 +147,9 @@ def _consensus_per_task(job: Job) -> Iterator[tuple[dict, list]]:
         yield _image(task_id, payload), [c.box for c in found]
 
 
-def export(job: Job, fmt: str, what: str = "answers") -> Export:
+def export(job: Job | JobInfo, fmt: str, what: str = "answers") -> Export:
     """The export of `job` in `fmt` ("jsonl", "csv", "coco", "yolo") of `what` ("answers" or "aggregates")."""
+    job = JobInfo(job.id, job.kind, dict(job.config or {}), job.title)
     if fmt not in FORMATS:
         raise ValidationFailed(f"Choose a format: {', '.join(FORMATS)}.", field="format",
                                errors={"format": f"must be one of {', '.join(FORMATS)}"})

@@ -1,4 +1,6 @@
-"""The quality room's reactions to other rooms' facts, and its plug-ins into the rooms below (hooks)."""
+"""The quality room's reactions to other rooms' facts, and its plug-ins into the rooms below (hooks).
+
+The gold mix is plugged in by setting, not here: GOLD_MIX_PROVIDER = "marketplace.quality.placement:gold_slot"."""
 from __future__ import annotations
 
 import logging
@@ -7,11 +9,10 @@ from ..assignment import hooks
 from ..core.events import subscribe
 from ..jobs import services as jobs
 from ..moderation import services as moderation
-from . import appealable, peer, placement, removals, scoring
+from . import appealable, peer, removals, scoring
 
 log = logging.getLogger(__name__)
 
-hooks.set_claim_preference(placement.prefer_gold)
 hooks.add_review_permission(peer.may_review_as_peer)
 jobs.register_exclusion_provider(removals.exclusions_for)
 

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core.errors import DomainError
-from ..core.permissions import Role, role_required
+from ..core.permissions import Role, good_standing_required, role_required
 from ..core.web import apply_domain_error
 from ..extensions import db
 from . import disputes, requester_review, rules
@@ -70,6 +70,7 @@ def review_answers(job_id):
 
 @bp.route("/<int:job_id>/review", methods=["POST"])
 @role_required(Role.REQUESTER)
+@good_standing_required
 def bulk_review(job_id):
     job = load_job(job_id, manage=True)
     back = url_for("quality_requester.review_answers", job_id=job.id, only=request.args.get("only", "all"),

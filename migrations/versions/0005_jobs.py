@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0004'  # chained after moderation (0004) when main merged into the quality branch
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

@@ -121,3 +121,33 @@ def test_32_trainers_drain_2000_tasks_with_overlap_3_exactly(app):
     check_drained(job_id, 2000, 3, given)
     # Work was shared: nobody was starved by SKIP LOCKED (each did a fair part of the 6,000 answers).
     assert min(len(v) for v in given.values()) > 6000 / 32 / 4
+
+
+def test_api_token_use_is_recorded_without_failing_while_another_writer_holds_sqlite(app):
+    """SQLite: a transaction that has read cannot take the write lock once another writer committed, and gets
+    "database is locked" at once (no busy wait). Recording a token's last use must start by writing."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    from marketplace.accounts import tokens
+    trainer = make_trainer()
+    _, raw = tokens.create_token(trainer, name="script", scopes=["work"])
+    db.session.commit()
+    held = threading.Event()
+
+    def writer():
+        with app.app_context():
+            conn = db.engine.connect()
+            conn.info["begin_immediate"] = True
+            with conn.begin():
+                conn.execute(sa.text("UPDATE users SET display_name = 'Busy' WHERE id = :id"), {"id": trainer.id})
+                held.set()
+                threading.Event().wait(0.5)
+            conn.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    held.wait(5)
+    assert tokens.authenticate(raw) is not None  # waits for the writer instead of failing
+    thread.join()
+    db.session.rollback()
+    assert db.session.scalar(sa.text("SELECT last_used_at FROM api_tokens")) is not None

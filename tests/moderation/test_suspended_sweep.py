@@ -24,9 +24,15 @@ from tests.factories import make_admin, make_requester, make_sanction, make_trai
 # appears or disappears without this list changing, so the set is reviewed, not accidental.
 EXPECTED_GUARDED: set[str] = {
     "assessments.start", "api_assessments.start_attempt",
-    "jobs.new_job", "jobs.new_job_basics", "job_tasks.upload",
-    # Quality: taking and deciding peer reviews (judging others' work).
-    "quality_peer.start", "quality_peer.decide",
+    # jobs: posting a job, publishing or resuming it, adding money or tasks; a trainer accepting a job's warning.
+    "jobs.new_job", "jobs.new_job_basics", "jobs.publish", "jobs.resume", "jobs.add_funds", "jobs.accept_warning",
+    "job_tasks.upload", "api_jobs.create_job", "api_jobs.publish_job", "api_jobs.resume_job", "api_jobs.add_budget",
+    "api_jobs.upload_tasks",
+    # Work engine: starting work (claiming tasks), and a requester's review decisions about trainers' answers
+    # (a suspended requester's answers are approved automatically when the review window passes).
+    "assignment.start", "api_work.claim", "work_progress.approve", "work_progress.reject",
+    # Quality: taking and deciding peer reviews (judging others' work), and the requester's bulk review.
+    "quality_peer.start", "quality_peer.decide", "quality_requester.bulk_review",
     # jobs, assignment, pay and api rooms add theirs here as they land, e.g.
     # "assessments.start_attempt", "assignment.claim_task", "jobs.publish_job"
 }
@@ -44,17 +50,17 @@ OPEN_POSTS = {
     "assessments.save", "assessments.submit", "api_assessments.submit_attempt", "assessments.contest",
     "assessments.answer_contest", "assessments.grant", "assessments.revoke", "assessments.review_attempt",
     "assessments.import_file",
-    # Jobs and the work engine: a requester managing their own job; a trainer finishing work in hand. Starting
-    # or claiming new tasks is refused by the work engine's own standing rule (check_may_claim).
-    "jobs.pause", "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay", "jobs.accept_warning",
-    "assignment.start", "assignment.save_draft", "assignment.submit", "assignment.give_back",
-    "api_work.claim", "api_work.save_draft", "api_work.submit", "api_work.give_back",
-    "work_progress.approve", "work_progress.reject",
+    # A suspended requester may still stop spending: edit, pause or close their jobs; and manage API tokens.
+    "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay", "jobs.pause", "jobs.close",
+    "api_jobs.pause_job", "api_jobs.close_job", "api.tokens", "api.revoke_token",
+    # Finishing a task already held (work in progress): saving a draft, submitting, returning it.
+    "assignment.submit", "assignment.save_draft", "assignment.give_back",
+    "api_work.submit", "api_work.save_draft", "api_work.give_back",
     # Quality: contesting a gold answer and disputing a review are objections (like appeals); requesters keep
-    # answering contests, correcting gold, deciding disputes, reviewing answers and lifting removals.
+    # answering contests, correcting gold, deciding disputes, their quality settings and lifting removals.
     "quality.contest_item", "quality.dispute", "quality.lift_removal", "quality_results.correct_gold",
     "quality_results.uphold", "quality_results.decide_dispute", "quality_results.refresh",
-    "quality_requester.settings", "quality_requester.known_reviews", "quality_requester.bulk_review",
+    "quality_requester.settings", "quality_requester.known_reviews",
     # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
     "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
 }

@@ -153,3 +153,20 @@ def test_api_export_and_summary_for_the_jobs_requester(client, login):
     assert summary["agreement"]["n_answers"] == 17 and len(summary["trainers"]) == 3
     assert all(t["code"].startswith("T-") for t in summary["trainers"])
     assert "email" not in json.dumps(summary)
+
+
+def test_api_export_with_a_token_needs_the_read_scope_and_the_jobs_owner(client):
+    from marketplace.accounts import tokens
+    from tests.factories import make_requester
+    job = make_open_job(tasks=6, overlap=3)
+    _three_trainers_on(job, TABLE)
+    _, readonly = tokens.create_token(job.requester, name="results script", scopes=["jobs:read"])
+    _, write_only = tokens.create_token(job.requester, name="uploader", scopes=["jobs:write"])
+    _, stranger = tokens.create_token(make_requester(), name="other", scopes=["jobs:read"])
+    db.session.commit()
+    url = f"/api/v1/jobs/{job.id}/export?format=csv"
+    ok = client.get(url, headers={"Authorization": f"Bearer {readonly}"}, buffered=True)
+    assert ok.status_code == 200 and len(ok.get_data(as_text=True).splitlines()) == 18
+    assert client.get(url, headers={"Authorization": f"Bearer {write_only}"}).status_code == 403
+    assert client.get(url, headers={"Authorization": f"Bearer {stranger}"}).status_code == 404
+    assert client.get(url).status_code == 401
