@@ -43,6 +43,8 @@ SCHEDULE: list[ScheduledJob] = [
                  "Deliver queued e-mails (SMTP when configured, the log otherwise)."),
     ScheduledJob("run_imports", "marketplace.jobs.periodic:run_imports", "interval", {"seconds": 60},
                  "Run queued task imports; requeue imports whose process died."),
+    ScheduledJob("pause_underfunded_jobs", "marketplace.payments.periodic:pause_underfunded_jobs", "interval",
+                 {"minutes": 5}, "Pause published jobs whose escrow cannot pay for another hour; tell requesters."),
     ScheduledJob("moderation_expire_sanctions", "marketplace.moderation.periodic:expire_sanctions", "interval",
                  {"minutes": 1}, "End temporary suspensions at their end date and restore standing."),
     ScheduledJob("moderation_escalate_appeals", "marketplace.moderation.periodic:escalate_appeals", "interval",
@@ -61,6 +63,10 @@ SCHEDULE: list[ScheduledJob] = [
                  "Re-compute agreement and aggregated answers of jobs with new answers."),
     ScheduledJob("close_settled_reviews", "marketplace.quality.periodic:close_settled_reviews", "interval",
                  {"minutes": 15}, "Take answers decided another way out of the peer review queue."),
+    ScheduledJob("recover_payments", "marketplace.payments.periodic:recover_payments", "interval", {"minutes": 2},
+                 "Finish payouts and refunds interrupted by a crash or a Stripe outage (looked up by key first)."),
+    ScheduledJob("reconcile_payments", "marketplace.payments.periodic:reconcile_payments", "cron",
+                 {"hour": 3, "minute": 17}, "Compare the ledger with Stripe; freeze payouts if money is missing."),
 ]
 
 

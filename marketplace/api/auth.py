@@ -17,6 +17,7 @@ from ..core.errors import DomainError, ValidationFailed
 from ..core.schema import schema_errors
 from ..core.time import utcnow
 from ..extensions import csrf, db, login_manager
+from ..payments.provider import begin_write
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -37,7 +38,8 @@ def load_user_from_token(req):
     return db.session.get(User, token.user_id)
 
 
-def api_view(*, roles: tuple[str, ...] = (), scope: str | None = None, good_standing: bool = False):
+def api_view(*, roles: tuple[str, ...] = (), scope: str | None = None, good_standing: bool = False,
+             moves_money: bool = False):
     """Guard an API view: 401 without a valid token or session; 403 for the wrong role or a missing scope;
     CSRF for session-authenticated writes. The view returns (body, status) or a Response; this commits."""
     def decorator(view):
@@ -57,6 +59,8 @@ def api_view(*, roles: tuple[str, ...] = (), scope: str | None = None, good_stan
             if good_standing and not current_user.in_good_standing:
                 abort(403, description="Your account is suspended: new work is blocked. Read the notice in your "
                                        "inbox to see why and how to appeal.")
+            if moves_money:  # SQLite: take the write lock before reading what the money change will change
+                begin_write()
             result = view(*args, **kwargs)
             db.session.commit()
             for callback in g.pop("after_commit", []):

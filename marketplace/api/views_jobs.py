@@ -102,7 +102,7 @@ def _action(job_id: int, change):
 
 
 @bp.route("/jobs/<int:job_id>/publish", methods=["POST"])
-@api_view(roles=REQUESTER, scope="jobs:write", good_standing=True)
+@api_view(roles=REQUESTER, scope="jobs:write", good_standing=True, moves_money=True)
 def publish_job(job_id):
     """Move the budget into escrow and open the job to trainers."""
     return _action(job_id, jobs.publish_job)
@@ -115,20 +115,20 @@ def pause_job(job_id):
 
 
 @bp.route("/jobs/<int:job_id>/resume", methods=["POST"])
-@api_view(roles=REQUESTER, scope="jobs:write", good_standing=True)
+@api_view(roles=REQUESTER, scope="jobs:write", good_standing=True, moves_money=True)
 def resume_job(job_id):
     return _action(job_id, jobs.resume_job)
 
 
 @bp.route("/jobs/<int:job_id>/close", methods=["POST"])
-@api_view(roles=REQUESTER, scope="jobs:write")
+@api_view(roles=REQUESTER, scope="jobs:write", moves_money=True)
 def close_job(job_id):
     """Close for good; unused escrow returns to your funds."""
     return _action(job_id, jobs.close_job)
 
 
 @bp.route("/jobs/<int:job_id>/budget", methods=["POST"])
-@api_view(roles=REQUESTER, scope="jobs:write", good_standing=True)
+@api_view(roles=REQUESTER, scope="jobs:write", good_standing=True, moves_money=True)
 @idempotent
 def add_budget(job_id):
     """Move more of your funds into a live job's escrow (Idempotency-Key required: a retry never adds twice)."""

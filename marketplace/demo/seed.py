@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..extensions import db
+from . import payments as payments_demo
 
 DEMO_PASSWORD = "fairtrain-demo-2026"
 
@@ -80,14 +81,11 @@ def seed_accounts() -> list[tuple[str, str, str]]:
     return logins
 
 
+# Steps run in order: accounts, then each room's demo data (a room's step may rely on the ones before it).
+from . import assessments as _assessments  # noqa: E402
 from . import moderation as _moderation  # noqa: E402
 
-# Steps run in order; later rooms append their own step here (assessments, jobs, work, pay ...).
-STEPS = [seed_accounts, _moderation.seed]
-
-from . import assessments as _assessments  # noqa: E402  (a room's step, appended in order)
-
-STEPS.append(_assessments.seed)
+STEPS = [seed_accounts, _moderation.seed, _assessments.seed, payments_demo.seed]
 
 from .jobs import seed as seed_jobs  # noqa: E402  (requester jobs of every kind, with tasks)
 

@@ -202,8 +202,20 @@ def view_job(job_id):
                            instructions=render_markdown(job.instructions), **_pay_context(job))
 
 
+def _begin_write() -> None:
+    """On SQLite, take the write lock before reading what a money change will change, so two writers queue
+    instead of one failing (the same as payments.provider.begin_write, whose engine hook reads this option)."""
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"fairtrain_write_lock": True})
+
+
 def _change(job_id: int, change, success: str):
     """Load the requester's own job, apply one state change, commit, and say what happened."""
+    _begin_write()
     job = load_own_job(job_id)
     require(policies.can_edit_job(current_user, job), 404)
     try:

@@ -1,7 +1,7 @@
 """A requester creates a classification job through the wizard, uploads a CSV, funds and publishes it."""
 from tests.browser.conftest import log_in, shot
 from tests.factories import make_requester
-from tests.jobs.conftest import fake_money, upload_dir  # noqa: F401  (fixtures)
+from tests.jobs.conftest import upload_dir  # noqa: F401  (fixture)
 
 PASSWORD = "a long unusual passphrase"
 CSV = ("text,gold,external_id\n"
@@ -10,9 +10,8 @@ CSV = ("text,gold,external_id\n"
        "\"The referee is a blind idiot.\",,p3\n")
 
 
-def test_requester_creates_a_classification_job_uploads_a_csv_funds_and_publishes_it(page, db, fake_money):
-    requester = make_requester(email="priya@lab.example.com", password=PASSWORD)
-    fake_money.funds[requester.id] = 100_000
+def test_requester_creates_a_classification_job_uploads_a_csv_funds_and_publishes_it(page, db):
+    make_requester(email="priya@lab.example.com", password=PASSWORD)
     log_in(page, "priya@lab.example.com", PASSWORD)
 
     page.get_by_role("link", name="My jobs").first.click()
@@ -56,9 +55,24 @@ def test_requester_creates_a_classification_job_uploads_a_csv_funds_and_publishe
     shot(page, "jobs-import-done")
 
     page.get_by_role("link", name="Back to the job").click()
+    job_url = page.url
+    page.get_by_role("button", name="Fund and publish ($360.00 into escrow)").click()
+    assert "do not cover this job" in page.locator(".flash-error").inner_text()  # no funds yet: still a draft
+
+    page.get_by_role("link", name="Funds").first.click()  # add funds with demo mode's card form
+    page.get_by_label("Amount to add (USD)").fill("500")
+    page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_label("Expiry (MM/YY)").fill("12/34")
+    page.get_by_label("CVC").fill("123")
+    page.get_by_role("button", name="Pay $500.00").click()
+    page.wait_for_url("**/funds")
+
+    page.goto(job_url)
     page.get_by_role("button", name="Fund and publish ($360.00 into escrow)").click()
     page.wait_for_selector("text=Published: the budget is in escrow")
     assert "published" in page.locator("h1 .pill").inner_text()
-    assert fake_money.escrow and list(fake_money.escrow.values()) == [36_000]
-    assert fake_money.funds[requester.id] == 64_000
+    assert "20.0 h left of 20.0 h bought" in page.locator("#budget").inner_text()
     shot(page, "jobs-published")
+    page.get_by_role("link", name="Funds").first.click()
+    assert "$140.00" in page.content()  # $500 added, $360 moved into the job's escrow

@@ -63,6 +63,10 @@ OPEN_POSTS = {
     "quality_requester.settings", "quality_requester.known_reviews",
     # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
     "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
+    # Adding funds and connecting a payout account are not new work; the rest are admins' money actions.
+    "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up", "payments.connect_payout_account",
+    "payments.retry_payout", "payments.run_reconciliation", "payments.admin_refund", "payments.admin_pay_trainer",
+    "payments.lift_freeze",
 }
 
 # Pages a suspended person must always reach, checked for whichever of them exist in this build.
