@@ -3,6 +3,7 @@ the past nine days, so the results dashboard shows agreement over time, gold acc
 the quality rule, and a contested gold item (its expected answer is wrong on purpose). Idempotent."""
 from __future__ import annotations
 
+import logging
 import random
 from datetime import timedelta
 
@@ -53,6 +54,7 @@ Write one sentence saying why. When you are unsure, choose the label the post mo
 
 Keys: press **1**, **2** or **3** to pick a label and **Enter** to submit and move on."""
 
+log = logging.getLogger(__name__)
 TITLE = "Hate speech: calibration set with known answers"
 HATE, OFFENSIVE, NEITHER = "Hate speech", "Offensive, not hate speech", "Neither"
 TRUTH = [NEITHER, HATE, OFFENSIVE, NEITHER, HATE, OFFENSIVE, HATE, NEITHER, NEITHER, HATE,
@@ -85,12 +87,29 @@ def _user(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == email))
 
 
+def _open(job: Job, requester: User, published_at) -> bool:
+    """Publish through the real path (the budget moves into escrow) when the payments room is installed;
+    without it, open the job as the work demo does. The publish date is set back for the timeline."""
+    if jobs.money_is_wired():
+        try:
+            with db.session.begin_nested():
+                jobs.publish_job(job, requester)
+        except DomainError as exc:
+            log.warning("demo job %r stays a draft: %s", job.title, exc.message)
+            return False
+    else:
+        job.status = "published"
+    job.published_at = published_at
+    db.session.flush()
+    return True
+
+
 def seed() -> None:
     requester = _user("lab@aurora-ai.example.com")
     if requester is None or db.session.scalar(sa.select(Job.id).where(Job.title == TITLE)):
         return
     now = utcnow()
-    job = Job(requester_id=requester.id, title=TITLE, kind="classification", status="published",
+    job = Job(requester_id=requester.id, title=TITLE, kind="classification", status="draft",
               summary="Twenty posts every trainer labels, with known answers, to calibrate the team.",
               instructions=HATE_INSTRUCTIONS,
               config=validate_config("classification", {"labels": [HATE, OFFENSIVE, NEITHER],
@@ -99,8 +118,7 @@ def seed() -> None:
               required_languages=[{"code": "en", "min_proficiency": "professional"}],
               content_warning="Some posts contain hateful and demeaning language about groups of people.",
               hourly_rate_cents=2400, est_minutes_per_task=1, answers_per_task=6, review_policy="requester",
-              budget_cents=500_000, published_at=now - timedelta(days=10), created_at=now - timedelta(days=11),
-              updated_at=now, task_count=len(POSTS))
+              budget_cents=20_000, created_at=now - timedelta(days=11), updated_at=now, task_count=len(POSTS))
     db.session.add(job)
     db.session.flush()
     for i, text in enumerate(POSTS):
@@ -111,6 +129,8 @@ def seed() -> None:
     db.session.flush()
     rules.update_settings(job, requester, is_rule_enabled=True, min_accuracy=0.75, min_gold_items=6, window=50,
                           return_text="", iou_threshold=0.5, rating_tolerance=1, reviewer_qualification=None)
+    if not _open(job, requester, now - timedelta(days=10)):
+        return
     _answers(job, now)
     _contest(job)
     results.snapshot(job, now)
@@ -156,15 +176,14 @@ def _contest(job: Job) -> None:
 def _peer_batch(requester: User, now) -> None:
     """A peer-reviewed job: Grace and Li Wei answered, Amara (who holds hate-speech-en) reviewed two answers and
     rejected one, which Grace disputes; two known review items wait to measure reviewers."""
-    job = Job(requester_id=requester.id, title=PEER_TITLE, kind="classification", status="published",
+    job = Job(requester_id=requester.id, title=PEER_TITLE, kind="classification", status="draft",
               summary="Posts labelled by one trainer and checked by a qualified reviewer.",
               instructions=HATE_INSTRUCTIONS,
               config=validate_config("classification", {"labels": [HATE, OFFENSIVE, NEITHER]}),
               required_languages=[{"code": "en", "min_proficiency": "professional"}],
               content_warning="Some posts contain hateful and demeaning language about groups of people.",
               hourly_rate_cents=2400, est_minutes_per_task=1, answers_per_task=1, review_policy="peer",
-              budget_cents=300_000, published_at=now - timedelta(days=2), created_at=now - timedelta(days=2),
-              updated_at=now, task_count=10)
+              budget_cents=10_000, created_at=now - timedelta(days=2), updated_at=now, task_count=10)
     db.session.add(job)
     db.session.flush()
     order = [12, 5, 18, 0, 9, 2, 15, 7, 4, 13]  # a mix of hateful, offensive and neutral posts
@@ -179,6 +198,8 @@ def _peer_batch(requester: User, now) -> None:
     for seq, expected, label, why in known:
         disputes.seed_known_item(job, requester, task_seq=seq, answer={"labels": [label]}, expected_decision=expected,
                                  explanation=why)
+    if not _open(job, requester, now - timedelta(days=2)):
+        return
     answers = {"grace@trainers.example.com": [NEITHER, OFFENSIVE, HATE, NEITHER],
                "li.wei@trainers.example.com": [HATE, HATE, OFFENSIVE, NEITHER]}
     when = now - timedelta(hours=30)
