@@ -120,6 +120,11 @@ class Config:
     QUALITY_GOLD_RATE_START = float(os.environ.get("QUALITY_GOLD_RATE_START", "0.10"))
     QUALITY_GOLD_RATE_FLOOR = float(os.environ.get("QUALITY_GOLD_RATE_FLOOR", "0.02"))
     QUALITY_GOLD_HALF_LIFE = float(os.environ.get("QUALITY_GOLD_HALF_LIFE", "200"))
+    # Peer review hold time; jobs up to this many answers get agreement computed while the requester waits
+    # (bigger ones by the scheduled snapshot); how many jobs one scheduled run re-snapshots.
+    QUALITY_REVIEW_RESERVATION_MINUTES = _env_int("QUALITY_REVIEW_RESERVATION_MINUTES", 20)
+    QUALITY_ON_DEMAND_MAX_ANSWERS = _env_int("QUALITY_ON_DEMAND_MAX_ANSWERS", 5000)
+    QUALITY_SNAPSHOT_JOBS_PER_RUN = _env_int("QUALITY_SNAPSHOT_JOBS_PER_RUN", 20)
 
     # Code-review sandbox (assignment/sandbox.py): the limits of one "Run tests" press.
     SANDBOX_CPU_SECONDS = _env_int("SANDBOX_CPU_SECONDS", 10)
@@ -150,7 +155,8 @@ class Config:
     ASSIGNMENT_MAX_ANSWER_BYTES = _env_int("ASSIGNMENT_MAX_ANSWER_BYTES", 200_000)
     ASSIGNMENT_EXPIRY_WARNING_SECONDS = _env_int("ASSIGNMENT_EXPIRY_WARNING_SECONDS", 300)
     WORK_TIME_PROVIDER = os.environ.get("WORK_TIME_PROVIDER", "")
-    GOLD_MIX_PROVIDER = os.environ.get("GOLD_MIX_PROVIDER", "")  # quality room: fn(job_id, worker_id, position)
+    # quality room: fn(job_id, worker_id, position) -> bool, the per-slot gold decision ("" turns the mix off)
+    GOLD_MIX_PROVIDER = os.environ.get("GOLD_MIX_PROVIDER", "marketplace.quality.placement:gold_slot")
 
     @classmethod
     def load_secret_key(cls) -> str:

@@ -55,14 +55,18 @@ SCHEDULE: list[ScheduledJob] = [
                  {"minutes": 30}, "Warn holders before a qualification expires; expire those past their validity."),
     ScheduledJob("close_abandoned_attempts", "marketplace.assessments.periodic:close_abandoned_attempts",
                  "interval", {"minutes": 5}, "Submit assessment attempts left open past their time limit (late)."),
-    ScheduledJob("recover_payments", "marketplace.payments.periodic:recover_payments", "interval", {"minutes": 2},
-                 "Finish payouts and refunds interrupted by a crash or a Stripe outage (looked up by key first)."),
-    ScheduledJob("reconcile_payments", "marketplace.payments.periodic:reconcile_payments", "cron",
-                 {"hour": 3, "minute": 17}, "Compare the ledger with Stripe; freeze payouts if money is missing."),
     ScheduledJob("sweep_reservations", "marketplace.assignment.periodic:sweep_reservations", "interval",
                  {"minutes": 5}, "Expire lapsed task reservations (claims release them too; this tidies up)."),
     ScheduledJob("auto_approve", "marketplace.assignment.periodic:auto_approve", "interval", {"minutes": 15},
                  "Approve submitted answers whose job's review window has passed."),
+    ScheduledJob("quality_snapshots", "marketplace.quality.periodic:refresh_snapshots", "interval", {"minutes": 10},
+                 "Re-compute agreement and aggregated answers of jobs with new answers."),
+    ScheduledJob("close_settled_reviews", "marketplace.quality.periodic:close_settled_reviews", "interval",
+                 {"minutes": 15}, "Take answers decided another way out of the peer review queue."),
+    ScheduledJob("recover_payments", "marketplace.payments.periodic:recover_payments", "interval", {"minutes": 2},
+                 "Finish payouts and refunds interrupted by a crash or a Stripe outage (looked up by key first)."),
+    ScheduledJob("reconcile_payments", "marketplace.payments.periodic:reconcile_payments", "cron",
+                 {"hour": 3, "minute": 17}, "Compare the ledger with Stripe; freeze payouts if money is missing."),
 ]
 
 

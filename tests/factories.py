@@ -207,6 +207,36 @@ def make_kind_job(kind: str, payloads: list[dict], *, config=None, **fields):
     db.session.commit()
     return job
 
+# --- Quality room --------------------------------------------------------------------------------------------
+
+def answer_task(task, trainer, answer, *, now=None):
+    """A trainer answers one given task: a reservation as the claim would make it, then the real submit
+    (so the rooms above react to "assignment.submitted" as in production)."""
+    from datetime import timedelta
+
+    from marketplace.assignment import services as work
+    from marketplace.assignment.models import Assignment
+    from marketplace.core.time import utcnow
+    from marketplace.jobs.models import Task
+
+    now = now or utcnow()
+    assignment = Assignment(job_id=task.job_id, task_id=task.id, worker_id=trainer.id, status="reserved",
+                            reserved_at=now, expires_at=now + timedelta(minutes=30), review_reason="", return_note="")
+    db.session.add(assignment)
+    db.session.execute(Task.__table__.update().where(Task.id == task.id).values(holders=Task.holders + 1))
+    db.session.flush()
+    work.submit(assignment.id, trainer, answer, now=now)
+    db.session.commit()
+    return assignment
+
+
+def job_tasks(job):
+    """The job's tasks in order."""
+    import sqlalchemy as sa
+
+    from marketplace.jobs.models import Task
+    return list(db.session.scalars(sa.select(Task).where(Task.job_id == job.id).order_by(Task.seq)))
+
 
 def give_funds(requester, cents: int, key: str | None = None) -> None:
     """Credit a requester's available funds as a succeeded card top-up would (ledger only)."""

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from ..core.events import emit
 from ..core.time import utcnow
 from ..extensions import db
 from ..jobs import services as jobs
@@ -68,10 +69,11 @@ def work_exclusions(user, job: Job, now: datetime, *, facts: TrainerFacts | None
     qualification or language rule (this runs at every claim)."""
     facts = facts or jobs.trainer_facts(user, job, now)
     time = time or worktime.work_time(user.id, now)
+    extra = jobs.extra_exclusions(user, job, now)  # rooms above: e.g. the quality room's removal from a job
     arguments = (facts, jobs.job_rules(job), weekly_hours(user, job, time), supply or matching.TaskSupply())
-    found = matching.work_exclusions(*arguments, catalogue or {})
+    found = matching.work_exclusions(*arguments, catalogue or {}, extra=extra)
     if catalogue is None and any(e.code in ("qualification", "language") for e in found):
-        found = matching.work_exclusions(*arguments, jobs.qualification_catalogue())
+        found = matching.work_exclusions(*arguments, jobs.qualification_catalogue(), extra=extra)
     return found
 
 
@@ -201,7 +203,8 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
     retry) returns the first result; a different answer after submission is refused.
 
     Side effects: the assignment becomes `submitted` (or `approved` at once when the job's review policy is
-    automatic); the task's answers_done and, when it completes the task, the job's tasks_done go up.
+    automatic); the task's answers_done and, when it completes the task, the job's tasks_done go up; the
+    event "assignment.submitted" (first submission only).
     """
     now = now or utcnow()
     assignment = get_own(assignment_id, worker)
@@ -228,6 +231,8 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
             return assignment  # the other click won the race with the same answer
         raise Conflict(_not_reserved_message(assignment, now), code="not_reserved")
     _count_answer(task.id, job, +1)
+    # Rooms above react in this transaction (the quality room scores gold and queues peer review).
+    emit("assignment.submitted", assignment=assignment, job=job, task=task, worker=worker, now=now)
     return assignment
 
 

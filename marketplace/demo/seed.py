@@ -95,6 +95,10 @@ from . import work as _work  # noqa: E402  (a room's step, appended in order)
 
 STEPS.append(_work.seed)
 
+from . import quality as _quality  # noqa: E402  (a room's step, appended in order)
+
+STEPS.append(_quality.seed)
+
 
 def seed_all() -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []

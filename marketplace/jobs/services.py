@@ -381,9 +381,29 @@ def held_qualification_keys(user_id: int, now=None) -> frozenset[str]:
     return frozenset(assessments.active_qualification_keys(user_id, now or utcnow()))
 
 
+# Rules owned by rooms above this one (the quality room's removal of a trainer from a job) plug in here, so
+# every place that asks "may this trainer work on this job?" hears them without importing those rooms.
+_exclusion_providers: list = []
+
+
+def register_exclusion_provider(fn) -> None:
+    """`fn(user, job, now) -> list[Exclusion]`, registered once at start-up by an upper room's subscribers.py."""
+    if fn not in _exclusion_providers:
+        _exclusion_providers.append(fn)
+
+
+def extra_exclusions(user, job: Job, now=None) -> list[Exclusion]:
+    """The upper rooms' exclusions of `user` from `job` (see register_exclusion_provider)."""
+    if not getattr(user, "is_worker", False):
+        return []
+    return [e for fn in _exclusion_providers for e in fn(user, job, now or utcnow())]
+
+
 def eligibility(user, job: Job, now=None) -> list[Exclusion]:
     """Why `user` cannot work on `job` now (empty: they can). The one entry point pages and the API use."""
-    return exclusions(trainer_facts(user, job, now), job_rules(job), qualification_catalogue())
+    now = now or utcnow()
+    return exclusions(trainer_facts(user, job, now), job_rules(job), qualification_catalogue()) + \
+        extra_exclusions(user, job, now)
 
 
 def get_job(job_id: int) -> Job:

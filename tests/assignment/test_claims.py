@@ -357,6 +357,7 @@ def test_a_gold_mix_provider_decides_slot_by_slot_and_falls_back_to_any_task(app
     tasks = tasks_of(job)
     tasks[5].gold = {"labels": ["Neither"]}
     db.session.commit()
+    previous = app.config["GOLD_MIX_PROVIDER"]
     app.config["GOLD_MIX_PROVIDER"] = "tests.assignment.test_claims:gold_slots"
     try:
         first, second = make_trainer(), make_trainer()
@@ -364,7 +365,10 @@ def test_a_gold_mix_provider_decides_slot_by_slot_and_falls_back_to_any_task(app
         GOLD_SLOTS[0] = True  # the second trainer's first slot is gold too, but task 5 is then full
         assert [a.task.seq for a in claim(job, second, k=3)] == [5, 1, 2]
         third = make_trainer()
-        assert [a.task.seq for a in claim(job, third, k=1)] == [3]  # no gold left: any task
+        # Gold measures every trainer (quality room): a gold slot takes the gold task even past the overlap...
+        assert [a.task.seq for a in claim(job, third, k=1)] == [5]
+        # ...and a gold slot with no gold task left for this trainer falls back to any task.
+        assert [a.task.seq for a in claim(job, third, k=2)] == [5, 3]
     finally:
-        app.config["GOLD_MIX_PROVIDER"] = ""
+        app.config["GOLD_MIX_PROVIDER"] = previous
         GOLD_SLOTS[0] = False

@@ -32,6 +32,10 @@ EXPECTED_GUARDED: set[str] = {
     # (a suspended requester's answers are approved automatically when the review window passes).
     "assignment.start", "api_work.claim", "work_progress.approve", "work_progress.reject",
     # pay and payments rooms add theirs here as they land.
+    # Quality: taking and deciding peer reviews (judging others' work), and the requester's bulk review.
+    "quality_peer.start", "quality_peer.decide", "quality_requester.bulk_review",
+    # jobs, assignment, pay and api rooms add theirs here as they land, e.g.
+    # "assessments.start_attempt", "assignment.claim_task", "jobs.publish_job"
 }
 
 # POST endpoints that do not start new work: a suspended person keeps them (appeals, reading, earnings, their own
@@ -61,6 +65,11 @@ OPEN_POSTS = {
     "payments.connect_payout_account", "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up",
     "payments.admin_pay_trainer", "payments.admin_refund", "payments.retry_payout", "payments.lift_freeze",
     "payments.run_reconciliation",
+    # Quality: contesting a gold answer and disputing a review are objections (like appeals); requesters keep
+    # answering contests, correcting gold, deciding disputes, their quality settings and lifting removals.
+    "quality.contest_item", "quality.dispute", "quality.lift_removal", "quality_results.correct_gold",
+    "quality_results.uphold", "quality_results.decide_dispute", "quality_results.refresh",
+    "quality_requester.settings", "quality_requester.known_reviews",
     # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
     "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
     # Adding funds and connecting a payout account are not new work; the rest are admins' money actions.
