@@ -102,6 +102,11 @@ class Config:
     APPEAL_DECISION_DAYS = _env_int("APPEAL_DECISION_DAYS", 7)
     IDLE_GAP_SECONDS = _env_int("IDLE_GAP_SECONDS", 300)
 
+    # Quality: gold mix rate decays from START to FLOOR, halfway after HALF_LIFE tasks (quality/gold_rate.py).
+    QUALITY_GOLD_RATE_START = float(os.environ.get("QUALITY_GOLD_RATE_START", "0.10"))
+    QUALITY_GOLD_RATE_FLOOR = float(os.environ.get("QUALITY_GOLD_RATE_FLOOR", "0.02"))
+    QUALITY_GOLD_HALF_LIFE = float(os.environ.get("QUALITY_GOLD_HALF_LIFE", "200"))
+
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
 
     # Jobs: task import limits, and where imports run (thread: beside the web process; scheduler: picked up

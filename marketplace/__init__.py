@@ -88,6 +88,8 @@ def _register_rooms(app: Flask) -> None:
             module = importlib.import_module(f"marketplace.{room}.{part}")
             for blueprint in getattr(module, "blueprints", None) or [module.bp]:
                 app.register_blueprint(blueprint)
+        if importlib.util.find_spec(f"marketplace.{room}.subscribers"):
+            importlib.import_module(f"marketplace.{room}.subscribers")  # event handlers (core/events.py)
         if importlib.util.find_spec(f"marketplace.{room}.cli"):
             app.cli.add_command(importlib.import_module(f"marketplace.{room}.cli").cli)
 

@@ -1,0 +1,118 @@
+"""The weekly payroll plan: who is paid how much, who waits and why, with one idempotency key per trainer per week."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Collection, Iterable
+
+from marketplace.core.money import format_cents
+from marketplace.core.time import week_start
+
+from .calculations import iso_week_name, payroll_week
+
+# Reasons money waits, as codes (stable, for the admin overview and tests) with the words the trainer reads.
+ACCOUNT_NOT_READY = "account_not_ready"
+BELOW_MINIMUM = "below_minimum"
+ALREADY_PAID = "already_paid"
+NEGATIVE_BALANCE = "negative_balance"
+
+
+def idempotency_key(trainer_id: int, week: datetime) -> str:
+    """`payroll:<trainer_id>:<iso-week>`: the same for every run that settles this week, so a second scheduler
+    run, or a restart mid-run, finds the payout already made (unique constraint, and Stripe's idempotency)."""
+    return f"payroll:{trainer_id}:{iso_week_name(week)}"
+
+
+@dataclass(frozen=True)
+class TrainerBalance:
+    """What payroll needs to know about one trainer; status matters only as a note (earned money is paid)."""
+
+    trainer_id: int
+    payable_cents: int
+    payout_account_ready: bool
+    is_suspended: bool = False
+    # Closing the account (deactivated): any positive remainder is paid, below the minimum too, because
+    # there is no next week to carry it to.
+    is_leaving: bool = False
+
+
+@dataclass(frozen=True)
+class PlannedPayout:
+    trainer_id: int
+    amount_cents: int
+    idempotency_key: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class HeldBalance:
+    trainer_id: int
+    amount_cents: int
+    reason: str
+    message: str  # addressed to the trainer: what happened and what, if anything, to do
+
+
+@dataclass(frozen=True)
+class PayrollPlan:
+    week: datetime        # Monday 00:00 UTC of the pay week settled
+    week_name: str        # e.g. 2028-W01
+    payouts: tuple[PlannedPayout, ...]
+    held: tuple[HeldBalance, ...]
+
+    @property
+    def total_cents(self) -> int:
+        return sum(p.amount_cents for p in self.payouts)
+
+    @property
+    def held_cents(self) -> int:
+        return sum(h.amount_cents for h in self.held if h.amount_cents > 0)
+
+
+def plan_payroll(balances: Iterable[TrainerBalance], run_at: datetime, minimum_cents: int, *,
+                 already_paid_keys: Collection[str] = frozenset(), currency: str = "usd",
+                 week: datetime | None = None) -> PayrollPlan:
+    """Plan one week's payroll.
+
+    Rules: each trainer with a positive payable balance is paid all of it once per pay week, if their payout
+    account is ready and the balance reaches the minimum (or they are leaving); otherwise it waits with a reason
+    they can read. Suspension never withholds earned pay. A trainer whose key is already in
+    `already_paid_keys` is not paid again this week, even if their balance has grown since: that money goes
+    out next week. Trainers with nothing owed are left out. `week` overrides the week settled (for re-runs).
+    """
+    week = week_start(week) if week is not None else payroll_week(run_at)
+    name = iso_week_name(week)
+    minimum_text = format_cents(minimum_cents, currency)
+    payouts, held, seen = [], [], set()
+    for balance in sorted(balances, key=lambda b: b.trainer_id):
+        if balance.trainer_id in seen:
+            raise ValueError(f"trainer {balance.trainer_id} appears twice in one payroll")
+        seen.add(balance.trainer_id)
+        amount = balance.payable_cents
+        amount_text = format_cents(amount, currency)
+        key = idempotency_key(balance.trainer_id, week)
+        if amount == 0:
+            continue
+        if amount < 0:
+            held.append(HeldBalance(balance.trainer_id, amount, NEGATIVE_BALANCE,
+                                    f"Your balance is {amount_text} after an adjustment, so nothing is paid this "
+                                    f"week; new earnings are paid once it is above zero."))
+        elif key in already_paid_keys:
+            held.append(HeldBalance(balance.trainer_id, amount, ALREADY_PAID,
+                                    f"You were already paid for {name}; the {amount_text} earned since then is "
+                                    f"paid next week."))
+        elif not balance.payout_account_ready:
+            # Checked before the minimum: it is the one thing the trainer can act on, and the money would wait
+            # for it anyway.
+            held.append(HeldBalance(balance.trainer_id, amount, ACCOUNT_NOT_READY,
+                                    f"Your payout account is not ready: connect it on the Payout account page. "
+                                    f"Your {amount_text} waits for you and is paid on the first payday after."))
+        elif amount < minimum_cents and not balance.is_leaving:
+            held.append(HeldBalance(balance.trainer_id, amount, BELOW_MINIMUM,
+                                    f"Your {amount_text} is below the {minimum_text} minimum, carried to next "
+                                    f"week."))
+        else:
+            note = "suspended: paid what was earned" if balance.is_suspended else ""
+            if balance.is_leaving and amount < minimum_cents:
+                note = "account closing: remainder paid below the minimum"
+            payouts.append(PlannedPayout(balance.trainer_id, amount, key, note))
+    return PayrollPlan(week, name, tuple(payouts), tuple(held))
