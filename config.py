@@ -94,6 +94,13 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     STRIPE_CONNECT_API_BASE = os.environ.get("STRIPE_CONNECT_API_BASE", "")
+    # Connect events (account.updated) signed by a second endpoint's secret, when Stripe is set up that way.
+    STRIPE_CONNECT_WEBHOOK_SECRET = os.environ.get("STRIPE_CONNECT_WEBHOOK_SECRET", "")
+    # Stripe's rules: Stripe.js is always loaded from js.stripe.com, never vendored (real mode only).
+    STRIPE_JS_URL = os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+    # Simulated mode: records shared by the web, scheduler and seed processes through this file.
+    STRIPE_SIMULATED_STATE_FILE = os.environ.get("STRIPE_SIMULATED_STATE_FILE",
+                                                 str(INSTANCE_DIR / "simulated-stripe.json"))
 
     # Due process and review windows.
     REVIEW_OVERDUE_DAYS = _env_int("REVIEW_OVERDUE_DAYS", 3)
@@ -150,6 +157,7 @@ class TestConfig(Config):
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
     JOBS_IMPORT_RUNNER = "inline"
+    STRIPE_SIMULATED_STATE_FILE = ""  # in memory, per test run
 
 
 class ProductionConfig(Config):

@@ -47,6 +47,10 @@ SCHEDULE: list[ScheduledJob] = [
                  {"minutes": 5}, "Expire lapsed task reservations (claims release them too; this tidies up)."),
     ScheduledJob("auto_approve", "marketplace.assignment.periodic:auto_approve", "interval", {"minutes": 15},
                  "Approve submitted answers whose job's review window has passed."),
+    ScheduledJob("recover_payments", "marketplace.payments.periodic:recover_payments", "interval", {"minutes": 2},
+                 "Finish payouts and refunds interrupted by a crash or a Stripe outage (looked up by key first)."),
+    ScheduledJob("reconcile_payments", "marketplace.payments.periodic:reconcile_payments", "cron",
+                 {"hour": 3, "minute": 17}, "Compare the ledger with Stripe; freeze payouts if money is missing."),
 ]
 
 

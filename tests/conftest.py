@@ -122,6 +122,7 @@ def _clean(request, app):
     _db.session.rollback()
     _db.session.remove()
     empty_tables()
+    app.extensions.pop("payments_gateway", None)  # ids restart, so a simulated gateway's idempotency keys must too
     ctx.pop()
 
 

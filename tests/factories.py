@@ -76,3 +76,29 @@ def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: st
     else:
         db.session.flush()
     return job
+
+
+def give_funds(requester, cents: int, key: str | None = None) -> None:
+    """Credit a requester's available funds as a succeeded card top-up would (ledger only)."""
+    from marketplace.payments import ledger
+    ledger.post(key or f"test-topup:{requester.id}:{next(_counter)}",
+                {ledger.STRIPE_CLEARING: -cents, ledger.requester_funds(requester.id): cents},
+                kind="top_up", description="Funds added by card (test)")
+    db.session.commit()
+
+
+def make_payout_ready_trainer(gateway=None, complete_onboarding=None, **kw) -> User:
+    """A trainer whose Stripe payout account is connected and ready (the app's gateway by default;
+    `complete_onboarding(account_id)` finishes Stripe's form where the gateway cannot do it itself)."""
+    from marketplace.payments import payout_accounts
+    from marketplace.payments.provider import gateway as app_gateway
+    trainer = make_trainer(**kw)
+    gw = gateway or app_gateway()
+    account = payout_accounts.connect(trainer, gw)
+    if not account.is_ready:
+        complete = complete_onboarding or getattr(gw, "complete_onboarding", None)
+        if complete:
+            complete(account.stripe_account_id)
+        payout_accounts.refresh(account, gw)
+    db.session.commit()
+    return trainer

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from ..accounts import services as accounts
 from ..accounts.models import User
 from ..extensions import db
+from . import payments as payments_demo
 
 DEMO_PASSWORD = "fairtrain-demo-2026"
 
@@ -81,7 +82,7 @@ def seed_accounts() -> list[tuple[str, str, str]]:
 
 
 # Steps run in order; later rooms append their own step here (assessments, jobs, work, pay ...).
-STEPS = [seed_accounts]
+STEPS = [seed_accounts, payments_demo.seed]
 
 
 def seed_all() -> list[tuple[str, str, str]]:

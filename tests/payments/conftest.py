@@ -164,3 +164,53 @@ def gateway_harness(request: pytest.FixtureRequest) -> GatewayHarness:
 def gateway(gateway_harness: GatewayHarness) -> PaymentGateway:
     """The contract-test gateway, parametrised over the simulated and the Stripe adapter."""
     return gateway_harness.gateway
+
+
+# --- app-level gateways: what the money services and pages use ---------------------------------
+
+APP_WEBHOOK_SECRET = "whsec_test_secret"  # TestConfig.STRIPE_WEBHOOK_SECRET
+
+
+@dataclass
+class AppGateway:
+    """The gateway installed in the app for one test, with the test-only controls of its backend."""
+
+    kind: str
+    gateway: PaymentGateway
+    transfers_created: Callable[[], int]
+    fail_next_transfers: Callable[[int, str], None]
+    complete_onboarding: Callable[[str], None]
+    fake: FakeConnect | None = None
+    localstripe_url: str | None = None
+
+
+def install_gateway(app, gateway: PaymentGateway) -> None:
+    app.extensions["payments_gateway"] = gateway  # tests/conftest.py removes it after each test
+
+
+@pytest.fixture
+def sim_app_gateway(app) -> AppGateway:
+    """A fresh simulated gateway in the app (onboarding completes when the link is made, as in the demo)."""
+    state = SimulatedState()
+    gateway = build_gateway(secret_key="", webhook_secret=APP_WEBHOOK_SECRET, simulated_state=state)
+    install_gateway(app, gateway)
+    return AppGateway("simulated", gateway, lambda: state.transfers_created, state.fail_next_transfers,
+                      state.complete_onboarding)
+
+
+@pytest.fixture
+def stripe_app_gateway(app, localstripe, fake_connect) -> AppGateway:
+    """The real stripe library in the app: PaymentIntents and refunds on localstripe, Connect on the fake."""
+    gateway = build_gateway(secret_key=TEST_SECRET_KEY, webhook_secret=APP_WEBHOOK_SECRET, api_base=localstripe,
+                            connect_api_base=fake_connect.url, max_network_retries=0, timeout_seconds=10)
+    install_gateway(app, gateway)
+    modes = {"lost_response": "drop_after", "unavailable": "drop_before"}
+    return AppGateway("localstripe+fake", gateway, lambda: fake_connect.transfers_created,
+                      lambda count, mode: fake_connect.fail_next_transfers(count, modes[mode]),
+                      fake_connect.complete_onboarding, fake=fake_connect, localstripe_url=localstripe)
+
+
+@pytest.fixture(params=["simulated", "localstripe+fake"])
+def app_gateway(request) -> AppGateway:
+    """Run the test against both adapters."""
+    return request.getfixturevalue("sim_app_gateway" if request.param == "simulated" else "stripe_app_gateway")

@@ -1,0 +1,25 @@
+"""Scheduled bodies of the money room: each takes `now`, is idempotent, and returns a count."""
+from __future__ import annotations
+
+from ..extensions import db
+from . import payouts, reconciliation, refunds
+from .provider import begin_write, gateway
+
+
+def recover_payments(now) -> int:
+    """Finish payouts and refunds whose sender died or met a gateway outage (looked up at Stripe by key first)."""
+    gw = gateway()
+    done = payouts.recover_payouts(now, gw)
+    for refund_id in refunds.due_refunds(now):
+        refund = refunds.send_refund(refund_id, gw, now=now, look_first=True)
+        done += refund is not None and refund.status != "pending"
+    return done
+
+
+def reconcile_payments(now) -> int:
+    """Compare the ledger with itself and with Stripe; freeze payouts if money is missing; returns the findings."""
+    found = reconciliation.gather(now, gateway())
+    begin_write()
+    run = reconciliation.record(now, found)
+    db.session.commit()
+    return len(run.findings)
