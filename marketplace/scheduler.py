@@ -51,6 +51,10 @@ SCHEDULE: list[ScheduledJob] = [
                  "Finish payouts and refunds interrupted by a crash or a Stripe outage (looked up by key first)."),
     ScheduledJob("reconcile_payments", "marketplace.payments.periodic:reconcile_payments", "cron",
                  {"hour": 3, "minute": 17}, "Compare the ledger with Stripe; freeze payouts if money is missing."),
+    ScheduledJob("expire_qualifications", "marketplace.assessments.periodic:expire_qualifications", "interval",
+                 {"minutes": 30}, "Warn holders before a qualification expires; expire those past their validity."),
+    ScheduledJob("close_abandoned_attempts", "marketplace.assessments.periodic:close_abandoned_attempts",
+                 "interval", {"minutes": 5}, "Submit assessment attempts left open past their time limit (late)."),
 ]
 
 

@@ -13,7 +13,8 @@ ALLOWED_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "deta
                 "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary", "sup", "table",
                 "tbody", "td", "th", "thead", "tr", "u", "ul"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"},
-                      "td": {"align"}, "th": {"align"}, "abbr": {"title"}}
+                      "td": {"align"}, "th": {"align"}, "abbr": {"title"},
+                      "code": {"class"}, "ol": {"start"}}
 # Images and links: web addresses and site-relative paths only (no javascript:, no data: payloads).
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
@@ -31,4 +32,13 @@ def render_markdown(text: str | None) -> Markup:
     html = _parser().render(text)
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=ALLOWED_SCHEMES,
                       link_rel="noopener noreferrer nofollow")
+    return Markup(clean)
+
+
+def render_markdown_inline(text: str | None) -> Markup:
+    """Render one line of Markdown (code spans, emphasis) without wrapping it in a paragraph."""
+    if not text:
+        return Markup("")
+    clean = nh3.clean(_parser().renderInline(text), tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                      url_schemes=ALLOWED_SCHEMES, link_rel="noopener noreferrer nofollow")
     return Markup(clean)

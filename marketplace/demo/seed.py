@@ -84,6 +84,10 @@ def seed_accounts() -> list[tuple[str, str, str]]:
 # Steps run in order; later rooms append their own step here (assessments, jobs, work, pay ...).
 STEPS = [seed_accounts, payments_demo.seed]
 
+from . import assessments as _assessments  # noqa: E402  (a room's step, appended in order)
+
+STEPS.append(_assessments.seed)
+
 
 def seed_all() -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []
