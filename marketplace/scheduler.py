@@ -55,6 +55,16 @@ SCHEDULE: list[ScheduledJob] = [
                  {"minutes": 30}, "Warn holders before a qualification expires; expire those past their validity."),
     ScheduledJob("close_abandoned_attempts", "marketplace.assessments.periodic:close_abandoned_attempts",
                  "interval", {"minutes": 5}, "Submit assessment attempts left open past their time limit (late)."),
+    ScheduledJob("sweep_sessions", "marketplace.pay.periodic:sweep_sessions", "interval", {"minutes": 1},
+                 "Close work sessions idle past the gap (at their last activity); pay finished assessment time."),
+    ScheduledJob("close_pay_weeks", "marketplace.pay.periodic:close_pay_weeks", "interval", {"minutes": 15},
+                 "Close last week's timesheets and open their review window."),
+    ScheduledJob("auto_approve_timesheets", "marketplace.pay.periodic:auto_approve_timesheets", "interval",
+                 {"minutes": 15}, "Approve timesheets past their review window; send unanswered disputes to admins."),
+    ScheduledJob("check_budgets", "marketplace.pay.periodic:check_budgets", "interval", {"minutes": 1},
+                 "Pause jobs whose escrow cannot pay for one more session (budget guarantee)."),
+    ScheduledJob("weekly_payroll", "marketplace.payments.payroll_run:weekly_payroll", "interval", {"hours": 1},
+                 "Payday (PAYROLL_WEEKDAY, PAYROLL_HOUR_UTC): pay each trainer's balance once per week; catches up."),
 ]
 
 

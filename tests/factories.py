@@ -51,9 +51,10 @@ def make_admin(**kw) -> User:
 
 
 def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: str = "classification",
-                  config=None, status: str = "published", commit: bool = True, **fields):
+                  config=None, status: str = "published", commit: bool = True, escrow: int | None = None,
+                  **fields):
     """A published job (work engine tests) with `tasks` tasks of its kind's example payload and `overlap`
-    answers wanted per task."""
+    answers wanted per task; its budget is in escrow (or `escrow` cents; 0 for none)."""
     from marketplace.core.time import utcnow
     from marketplace.jobs.kinds import KINDS, validate_config
     from marketplace.jobs.models import Job, Task
@@ -71,11 +72,28 @@ def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: st
                                                                            if kind == "classification" else {})})
                         for i in range(tasks)])
     job.task_count = tasks
+    if escrow is None:
+        escrow = job.budget_cents if status in ("published", "paused") else 0
+    if escrow:
+        fund_escrow(job, escrow)
     if commit:
         db.session.commit()
     else:
         db.session.flush()
     return job
+
+
+def fund_escrow(job, cents: int) -> None:
+    """Put `cents` into the job's escrow as publishing does (a card top-up, then funds to escrow); no commit."""
+    from marketplace.payments import ledger
+    n = next(_counter)
+    ledger.post(f"test-topup:{job.requester_id}:{n}", {ledger.STRIPE_CLEARING: -cents,
+                                                      ledger.requester_funds(job.requester_id): cents},
+                kind="top_up", description="Funds added by card (test)")
+    ledger.ensure_account(ledger.job_escrow(job.id), user_id=job.requester_id)
+    ledger.post(f"test-escrow:{job.id}:{n}", {ledger.requester_funds(job.requester_id): -cents,
+                                              ledger.job_escrow(job.id): cents},
+                kind="escrow_fund", description=f"Budget moved into escrow for job #{job.id} (test)")
 
 
 def give_funds(requester, cents: int, key: str | None = None) -> None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from ..core.events import emit
 from ..core.time import utcnow
 from ..extensions import db
 from ..jobs import services as jobs
@@ -99,6 +100,8 @@ def check_may_claim(user, job: Job, now: datetime) -> None:
     if excl:  # only the content warning is left: it needs an explicit yes
         raise NotEligible(f"{excl[0].message} Accept it to start; you can stop at any time.", excl,
                           code="content_warning", status=409)
+    # Rooms above may refuse too (the pay room: the job's escrow must cover one more session).
+    emit("work.claiming", job=job, trainer=user, now=now)
 
 
 # --- claiming ----------------------------------------------------------------------------------------------

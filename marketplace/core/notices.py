@@ -32,6 +32,24 @@ def notify(user, subject: str, body: str, *, link: str | None = None, category: 
     return notice
 
 
+def notify_many(messages: list[dict], *, category: str = "general") -> int:
+    """Bulk paths (weekly payroll): many notices in one insert, each with its e-mail (rows give user_id,
+    email, subject, body and optionally link). Returns how many."""
+    if not messages:
+        return 0
+    now = utcnow()
+    db.session.execute(sa.insert(Notice.__table__), [
+        {"user_id": m["user_id"], "subject": m["subject"][:200], "body": m["body"], "link": m.get("link"),
+         "category": category, "is_banner": False, "created_at": now} for m in messages])
+    emails = [{"to_address": m["email"], "subject": m["subject"][:200],
+               "body": m["body"] + (f"\n\nOpen FairTrain to read more: {m['link']}" if m.get("link") else ""),
+               "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now}
+              for m in messages if m.get("email")]
+    if emails:
+        db.session.execute(sa.insert(OutboundEmail.__table__), emails)
+    return len(messages)
+
+
 def unread_count(user_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count(Notice.id)).where(Notice.user_id == user_id, Notice.read_at.is_(None))
