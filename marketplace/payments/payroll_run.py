@@ -104,8 +104,11 @@ def run(now: datetime, *, week: datetime | None = None, send: bool = True) -> Pa
     log.info("payroll %s: %d payouts, %d held, %d already handled", name, len(result.payout_ids), result.held,
              result.skipped)
     if send:
+        # This run's payouts, and any an interrupted run reserved but never sent (the recovery job would too).
+        unsent = set(db.session.scalars(sa.select(Payout.id).where(
+            Payout.request_key.like(f"payroll:%:{name}"), Payout.status == "pending", Payout.attempts == 0)))
         gw = gateway()
-        for payout_id in result.payout_ids:
+        for payout_id in sorted(unsent | set(result.payout_ids)):
             payouts.send_payout(payout_id, gw, now=now)
     return result
 
