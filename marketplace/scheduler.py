@@ -63,7 +63,7 @@ SCHEDULE: list[ScheduledJob] = [
                  {"minutes": 15}, "Approve timesheets past their review window; send unanswered disputes to admins."),
     ScheduledJob("check_budgets", "marketplace.pay.periodic:check_budgets", "interval", {"minutes": 1},
                  "Pause jobs whose escrow cannot pay for one more session (budget guarantee)."),
-    ScheduledJob("weekly_payroll", "marketplace.payments.payroll_run:weekly_payroll", "interval", {"hours": 1},
+    ScheduledJob("weekly_payroll", "marketplace.payments.periodic:weekly_payroll", "interval", {"hours": 1},
                  "Payday (PAYROLL_WEEKDAY, PAYROLL_HOUR_UTC): pay each trainer's balance once per week; catches up."),
 ]
 

@@ -23,3 +23,10 @@ def reconcile_payments(now) -> int:
     run = reconciliation.record(now, found)
     db.session.commit()
     return len(run.findings)
+
+
+def weekly_payroll(now) -> int:
+    """Payday: pay last week's payroll once per trainer (payroll_run.py); hourly, so it catches up."""
+    from . import payroll_run  # the pay room's payroll lives beside this file
+
+    return payroll_run.weekly_payroll(now)
