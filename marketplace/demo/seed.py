@@ -88,6 +88,10 @@ from . import assessments as _assessments  # noqa: E402  (a room's step, appende
 
 STEPS.append(_assessments.seed)
 
+from . import pay as _pay  # noqa: E402  (the pay room's step: sessions, timesheets, a dispute, a payday)
+
+STEPS.append(_pay.seed)
+
 
 def seed_all() -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []

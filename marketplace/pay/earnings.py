@@ -72,8 +72,9 @@ class TrainerEarnings:
     notes: list[str] = field(default_factory=list)
 
     def chart_data(self, tz_name: str | None) -> dict:
-        """The chart's series (Chart.js): labels in the trainer's zone, dollars and hours per week."""
-        return {"labels": [calculations.week_label(w.week, tz_name).split(" (")[0] for w in self.weeks],
+        """The chart's series (Chart.js): each week by its first day in the trainer's zone, dollars and hours."""
+        zone = calculations.zone(tz_name)
+        return {"labels": [f"{w.week.astimezone(zone):%-d %b}" for w in self.weeks],
                 "approved": [w.approved_cents / 100 for w in self.weeks],
                 "pending": [w.pending_cents / 100 for w in self.weeks],
                 "hours": [round(w.seconds / 3600, 2) for w in self.weeks]}

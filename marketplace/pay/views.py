@@ -100,7 +100,7 @@ def _detail(sheet: Timesheet, *, status: int = 200, dispute_forms=None, answer_f
     in_window = sheet.status == "submitted" and (sheet.review_due_at is None
                                                  or services.server_now() < sheet.review_due_at)
     return render_template("pay/timesheet.html", sheet=sheet, current=current, calc=calculations, tz=viewer_tz,
-                           week_label=calculations.week_label(sheet.week_start, sheet.trainer.timezone),
+                           week_label=calculations.week_label(sheet.week_start, viewer_tz),
                            can_review=can_review and in_window, is_trainer=current_user.id == sheet.trainer_id,
                            is_admin=current_user.is_admin, dispute_forms=dispute_forms, answer_forms=answer_forms,
                            decide_forms=decide_forms, approve_form=EmptyForm(),
