@@ -101,7 +101,7 @@ _CANDIDATES = (
     "ORDER BY t.seq LIMIT :k")
 
 _PG_CLAIM = (
-    "WITH candidate AS MATERIALIZED ({candidates} FOR UPDATE OF t SKIP LOCKED), "
+    "WITH candidate AS MATERIALIZED ({candidates} FOR UPDATE OF t{skip}), "
     "bumped AS (UPDATE tasks SET holders = tasks.holders + 1, is_open = (tasks.holders + 1 < :overlap) "
     "  FROM candidate WHERE tasks.id = candidate.id RETURNING tasks.id, tasks.seq), "
     "inserted AS (INSERT INTO assignments (job_id, task_id, worker_id, status, reserved_at, expires_at, "
@@ -122,10 +122,11 @@ _SQLITE_INSERT = sa.text(
 ).bindparams(_NOW, _EXPIRES, sa.bindparam("task_ids", expanding=True))
 
 
-def _statement(dialect: str, want_gold: bool | None) -> sa.TextClause:
+def _statement(dialect: str, want_gold: bool | None, wait: bool = False) -> sa.TextClause:
     candidates = _CANDIDATES.format(gold=_GOLD_FILTER[want_gold])
     if dialect == "postgresql":
-        return sa.text(_PG_CLAIM.format(candidates=candidates)).bindparams(_NOW, _EXPIRES)
+        skip = "" if wait else " SKIP LOCKED"
+        return sa.text(_PG_CLAIM.format(candidates=candidates, skip=skip)).bindparams(_NOW, _EXPIRES)
     return sa.text(_SQLITE_BUMP.format(candidates=candidates))
 
 
@@ -161,11 +162,17 @@ def claim(job_id: int, *, overlap: int, worker_id: int, now: datetime, expires_a
     if len(ids) < k and want_gold is not None:
         params["k"] = k - len(ids)
         ids += _claim_once(session, dialect, params, None)
+    if not ids and dialect == "postgresql":
+        # SKIP LOCKED found nothing: every open task may just be locked by claims in flight, which is no
+        # reason to tell a trainer "no more tasks" (PyBossa's bug). Ask again, this time waiting for those
+        # locks; PostgreSQL re-checks each row once it is free, so this returns nothing only when nothing
+        # is left. Rows are locked in task order, so two waiting claims cannot deadlock.
+        ids = _claim_once(session, dialect, params, None, wait=True)
     return ids
 
 
-def _claim_once(session, dialect: str, params: dict, want_gold: bool | None) -> list[int]:
-    statement = _statement(dialect, want_gold)
+def _claim_once(session, dialect: str, params: dict, want_gold: bool | None, wait: bool = False) -> list[int]:
+    statement = _statement(dialect, want_gold, wait)
     if dialect == "postgresql":
         rows = session.execute(statement, params).all()
         lost = Counter(task_id for task_id, assignment_id in rows if assignment_id is None)

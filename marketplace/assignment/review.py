@@ -27,9 +27,10 @@ def can_review(user, job: Job) -> bool:
     return user.is_authenticated and (user.is_admin or (user.is_requester and job.requester_id == user.id))
 
 
-def _load(assignment_id: int, reviewer) -> Assignment:
+def _load(assignment_id: int, reviewer, job_id: int | None) -> Assignment:
     assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or not can_review(reviewer, assignment.job):
+    if assignment is None or (job_id is not None and assignment.job_id != job_id) or not can_review(
+            reviewer, assignment.job):
         raise Forbidden("You can only review answers to your own jobs.", status=404, code="not_found")
     return assignment
 
@@ -44,10 +45,10 @@ def _decide(assignment: Assignment, values: dict) -> None:
                        code="not_submitted")
 
 
-def approve(assignment_id: int, reviewer, *, now: datetime | None = None) -> Assignment:
+def approve(assignment_id: int, reviewer, *, job_id: int | None = None, now: datetime | None = None) -> Assignment:
     """Accept a submitted answer. Side effects: status approved, an audit row."""
     now = now or utcnow()
-    assignment = _load(assignment_id, reviewer)
+    assignment = _load(assignment_id, reviewer, job_id)
     claims.begin_write()
     _decide(assignment, {"status": states.APPROVED, "reviewed_at": now, "reviewer_id": reviewer.id})
     audit.record("assignment.approved", actor=reviewer, subject_user=assignment.worker_id, subject=assignment,
@@ -55,7 +56,8 @@ def approve(assignment_id: int, reviewer, *, now: datetime | None = None) -> Ass
     return assignment
 
 
-def reject(assignment_id: int, reviewer, reason: str, *, now: datetime | None = None) -> Assignment:
+def reject(assignment_id: int, reviewer, reason: str, *, job_id: int | None = None,
+           now: datetime | None = None) -> Assignment:
     """Reject a submitted answer with a written reason the trainer reads.
 
     Side effects: status rejected with the reason; the task's slot and answer count are given back (the task
@@ -67,7 +69,7 @@ def reject(assignment_id: int, reviewer, reason: str, *, now: datetime | None = 
         raise ValidationFailed(f"Write why the answer is rejected (at least {MIN_REASON_CHARS} characters): the "
                                "trainer reads it and may appeal.", field="reason",
                                errors={"reason": f"must be at least {MIN_REASON_CHARS} characters"})
-    assignment = _load(assignment_id, reviewer)
+    assignment = _load(assignment_id, reviewer, job_id)
     claims.begin_write()
     _decide(assignment, {"status": states.REJECTED, "reviewed_at": now, "reviewer_id": reviewer.id,
                          "review_reason": reason[:5000]})

@@ -263,6 +263,46 @@ def return_task(assignment_id: int, worker, *, reason: str | None = None, note: 
     return assignment
 
 
+def start_work(job: Job, worker, *, k: int = 1, accept_warning: bool = False,
+               now: datetime | None = None) -> list[Assignment]:
+    """"Start working" on a job: accept its content warning when the trainer just said yes to it, then claim
+    up to k tasks (counting the ones they hold). Returns the assignments to work on, in order."""
+    now = now or utcnow()
+    if accept_warning and job.content_warning and worker.is_worker and worker.in_good_standing:
+        jobs.accept_content_warning(job, worker)
+    return claim_next(job, worker, k=k, now=now)
+
+
+def next_after(job: Job, worker, now: datetime) -> tuple[Assignment | None, str | None]:
+    """The next task after a submit or return, or why there is none (the first action stands either way)."""
+    try:
+        return claim_next(job, worker, k=1, now=now)[0], None
+    except (NoWorkLeft, NotEligible) as exc:
+        return None, exc.message
+
+
+def submit_and_next(assignment_id: int, worker, answer, *, then_next: bool, now: datetime | None = None):
+    """Submit, then (when asked) claim the next task of the same job in the same transaction.
+    Returns (submitted assignment, next assignment or None, why there is no next one or None)."""
+    now = now or utcnow()
+    done = submit(assignment_id, worker, answer, now=now)
+    if not then_next:
+        return done, None, None
+    following, why = next_after(done.job, worker, now)
+    return done, following, why
+
+
+def return_and_next(assignment_id: int, worker, *, reason: str | None, note: str, then_next: bool,
+                    now: datetime | None = None):
+    """Return a task without penalty and, when asked, take the next one (same shape as submit_and_next)."""
+    now = now or utcnow()
+    given_back = return_task(assignment_id, worker, reason=reason, note=note, now=now)
+    if not then_next:
+        return given_back, None, None
+    following, why = next_after(given_back.job, worker, now)
+    return given_back, following, why
+
+
 def seconds_left(assignment: Assignment, now: datetime | None = None) -> int:
     return max(0, int((assignment.expires_at - (now or utcnow())).total_seconds()))
 

@@ -92,6 +92,10 @@ from . import pay as _pay  # noqa: E402  (the pay room's step: sessions, timeshe
 
 STEPS.append(_pay.seed)
 
+from . import work as _work  # noqa: E402  (a room's step, appended in order)
+
+STEPS.append(_work.seed)
+
 
 def seed_all() -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []
