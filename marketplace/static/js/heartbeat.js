@@ -91,7 +91,7 @@
       state("Paused: no input for a while. Move the mouse or type to carry on.", "is-paused");
     }
     wasActive = active;
-  }, 5000);
+  }, Math.min(5000, interval));
 
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") { final("hidden"); }
