@@ -33,9 +33,11 @@ def _pieces(trainer_id: int, since: datetime, until: datetime) -> tuple[list[ses
     return sessions.attribute_pieces(intervals), jobs
 
 
-def work_time(user_id: int, now: datetime) -> WorkTime:
-    """Seconds worked this pay week (all jobs and per job) and today in the trainer's own time zone."""
-    tz = db.session.scalar(sa.select(User.timezone).where(User.id == user_id))
+def work_time(user_id: int, now: datetime, *, tz: str | None = None) -> WorkTime:
+    """Seconds worked this pay week (all jobs and per job) and today in the trainer's own time zone (read from
+    their profile unless the caller has it)."""
+    if tz is None:
+        tz = db.session.scalar(sa.select(User.timezone).where(User.id == user_id))
     week = week_start(now)
     day_start, day_end = calculations.day_bounds(now, tz)
     pieces, jobs = _pieces(user_id, min(week, day_start), max(now, week + WEEK))
@@ -64,6 +66,6 @@ class Clock:
                 "week": format_duration(self.week_seconds), "job_week": format_duration(self.job_week_seconds)}
 
 
-def clock(user_id: int, job_id: int | None, now: datetime) -> Clock:
-    time = work_time(user_id, now)
+def clock(user_id: int, job_id: int | None, now: datetime, *, tz: str | None = None) -> Clock:
+    time = work_time(user_id, now, tz=tz)
     return Clock(time.today_seconds, time.week_seconds, time.job_week_seconds.get(job_id, 0) if job_id else 0)

@@ -160,58 +160,65 @@ def heartbeat(trainer: User, job_id: int, *, kind: str = "job", final: bool = Fa
         raise ValidationFailed("kind must be job or review.", field="kind", errors={"kind": "must be job or review"})
     if not trainer.is_worker:
         raise Forbidden("Only trainers record working time.")
-    job = db.session.get(Job, job_id)
-    if job is None:
-        raise NotFound("There is no such job.")
     row = open_session(trainer.id)
     current = Snapshot.of(row) if row is not None else None
-    if row is not None and row.job_id == job.id and row.kind == kind:
-        outcome = _continue(trainer, job, kind, current, now, final=final, stop=stop)
+    if row is not None and row.job_id == job_id and row.kind == kind:
+        # The common case reads one row (the open session) and usually writes nothing.
+        outcome = _continue(trainer, job_id, kind, current, now, final=final, stop=stop)
     else:
-        outcome = _start(trainer, job, kind, now, previous=current, stop=stop)
+        outcome = _start(trainer, _job(job_id), kind, now, previous=current, stop=stop)
     if outcome is None and _retry:  # lost a compare-and-set to a concurrent beat: read again and redo
         db.session.expire_all()
         return heartbeat(trainer, job_id, kind=kind, final=final, stop=stop, now=now, _retry=_retry - 1)
-    return outcome or BeatOutcome(None, job.id)
+    return outcome or BeatOutcome(None, job_id)
 
 
-def _continue(trainer, job, kind, snap: Snapshot, now: datetime, *, final: bool, stop: bool) -> BeatOutcome | None:
+def _job(job_id: int) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise NotFound("There is no such job.")
+    return job
+
+
+def _continue(trainer, job_id: int, kind, snap: Snapshot, now: datetime, *, final: bool,
+              stop: bool) -> BeatOutcome | None:
     state = sessions.SessionState(snap.started_at, snap.last_activity_at)
     gap = now - snap.last_activity_at
     if now >= snap.week_start + WEEK and gap <= idle_gap():
-        return _split_at_week_end(trainer, job, kind, snap, now, stop=stop)
+        return _split_at_week_end(trainer, job_id, kind, snap, now, stop=stop)
     if stop:
         closed, _ = sessions.close_session(state, now, idle_gap())
         idle = _seconds(closed.closed_at, now) if closed.closed_at < now else 0
         begin_write()
         if not _close(snap, end=closed.closed_at, reason="idle" if idle else "stopped", idle_seconds=idle):
             return None
-        return BeatOutcome(snap.id, job.id, wrote=True)
+        return BeatOutcome(snap.id, job_id, wrote=True)
     result = sessions.apply_heartbeat(state, now, idle_gap(), write_interval(), final=final)
     if result.closed is not None:
         # Idle longer than the gap: bill up to the last activity, then this beat starts fresh work.
-        return _start(trainer, job, kind, now, previous=snap)
+        return _start(trainer, _job(job_id), kind, now, previous=snap)
     if not result.needs_write:
-        return BeatOutcome(snap.id, job.id)
+        return BeatOutcome(snap.id, job_id)
     begin_write()
     if not _advance(snap, now):
         return None
-    return BeatOutcome(snap.id, job.id, wrote=True)
+    return BeatOutcome(snap.id, job_id, wrote=True)
 
 
-def _split_at_week_end(trainer, job, kind, snap: Snapshot, now: datetime, *, stop: bool) -> BeatOutcome | None:
+def _split_at_week_end(trainer, job_id: int, kind, snap: Snapshot, now: datetime, *,
+                       stop: bool) -> BeatOutcome | None:
     """Working across Monday 00:00 UTC: the old session ends at the boundary, the same work goes on in a new
     session of the new week (no budget check: the running session already held its reserve)."""
     boundary = week_start(now)
     begin_write()
     if not _close(snap, end=boundary, reason="week_end"):
         return None
-    new = _insert_session(trainer.id, job.id, kind, boundary, now)
+    new = _insert_session(trainer.id, job_id, kind, boundary, now)
     if new is None:
         return None
     if stop:
         _close(Snapshot.of(new), end=now, reason="stopped")
-    return BeatOutcome(new.id, job.id, wrote=True, opened=True)
+    return BeatOutcome(new.id, job_id, wrote=True, opened=True)
 
 
 def _close_previous(previous: Snapshot, now: datetime) -> bool:

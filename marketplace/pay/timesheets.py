@@ -31,7 +31,6 @@ from .models import ADJUSTING, UNRESOLVED, SessionDispute, Timesheet, WorkSessio
 from .services import close_idle_sessions, idle_gap
 
 log = logging.getLogger(__name__)
-SUBMIT_SLACK = timedelta(seconds=60)
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -87,14 +86,14 @@ def _tasks_per_session(timesheet: Timesheet, rows: list[WorkSession]) -> dict[in
         return {}
     times = db.session.scalars(sa.select(Assignment.submitted_at).where(
         Assignment.job_id == timesheet.job_id, Assignment.worker_id == timesheet.trainer_id,
-        Assignment.submitted_at >= rows[0].started_at, Assignment.submitted_at <= rows[-1].last_activity_at + SUBMIT_SLACK,
+        Assignment.submitted_at >= rows[0].started_at, Assignment.submitted_at <= rows[-1].last_activity_at + idle_gap(),
         Assignment.status.in_(assignment_states.ANSWERED + (assignment_states.REJECTED,)))).all()
     counts: dict[int, int] = defaultdict(int)
     for at in times:
-        # The submit beacon and the submission race by milliseconds: a submission just after a session's
-        # last activity still belongs to it.
+        # A submission belongs to the session it was made in; submit beats coalesce, so one may land a little
+        # after the session's stored last activity (never more than the idle gap, or a new session began).
         owner = next((row for row in reversed(rows)
-                      if row.kind == "job" and row.started_at <= at <= row.last_activity_at + SUBMIT_SLACK), None)
+                      if row.kind == "job" and row.started_at <= at <= row.last_activity_at + idle_gap()), None)
         if owner is not None:
             counts[owner.id] += 1
     return counts
