@@ -8,6 +8,7 @@ from flask import g, has_request_context
 from sqlalchemy import event
 
 from ..extensions import db
+from . import bulk
 from .models import AuditEvent
 from .time import utcnow
 
@@ -41,7 +42,7 @@ def record_many(action: str, rows: list[dict[str, Any]], *, actor=None) -> int:
         return 0
     now = utcnow()
     request_id = g.get("request_id") if has_request_context() else None
-    db.session.execute(sa.insert(AuditEvent.__table__), [
+    bulk.insert_rows(AuditEvent.__table__, [
         {"occurred_at": now, "actor_id": _id(actor), "action": action, "subject_user_id": _id(row.get("subject_user")),
          "subject_type": row.get("subject_type"), "subject_id": str(row["subject_id"]) if row.get("subject_id")
          is not None else None, "reason": row.get("reason", ""), "data": row.get("data") or {},

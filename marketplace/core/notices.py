@@ -9,6 +9,7 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 
 from ..extensions import db
+from . import bulk
 from .models import Notice, OutboundEmail
 from .time import utcnow
 
@@ -38,7 +39,7 @@ def notify_many(messages: list[dict], *, category: str = "general") -> int:
     if not messages:
         return 0
     now = utcnow()
-    db.session.execute(sa.insert(Notice.__table__), [
+    bulk.insert_rows(Notice.__table__, [
         {"user_id": m["user_id"], "subject": m["subject"][:200], "body": m["body"], "link": m.get("link"),
          "category": category, "is_banner": False, "created_at": now} for m in messages])
     emails = [{"to_address": m["email"], "subject": m["subject"][:200],
@@ -46,7 +47,7 @@ def notify_many(messages: list[dict], *, category: str = "general") -> int:
                "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now}
               for m in messages if m.get("email")]
     if emails:
-        db.session.execute(sa.insert(OutboundEmail.__table__), emails)
+        bulk.insert_rows(OutboundEmail.__table__, emails)
     return len(messages)
 
 

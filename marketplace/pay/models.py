@@ -214,6 +214,8 @@ class PayStatement(db.Model):
     reason_code: Mapped[str | None] = mapped_column(sa.String(32))
     message: Mapped[str] = mapped_column(sa.Text, default="")
     payout_id: Mapped[int | None] = mapped_column()  # payments.payouts.id (a room above: no foreign key)
+    # The payroll run that wrote it: a run tells exactly the trainers it wrote statements for, once.
+    run_id: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

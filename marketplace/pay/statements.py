@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from ..core import bulk
 from ..extensions import db
 from .models import PayStatement, WorkSession
 
@@ -27,20 +27,17 @@ def handled_trainers(week: datetime) -> set[int]:
     return set(db.session.scalars(sa.select(PayStatement.trainer_id).where(PayStatement.week_start == week)))
 
 
-def record(rows: list[dict]) -> set[int]:
+def record(rows: list[dict], run_id: str) -> set[int]:
     """Insert statements (trainer_id, week_start, outcome, amount_cents, worked_seconds, reason_code, message,
-    payout_id, created_at); a trainer who already has one for the week is skipped. Returns the trainers whose
-    statement was written now (so each is told once)."""
+    payout_id, created_at) for one payroll run; a trainer who already has one for the week is skipped (unique).
+    Returns the trainers whose statement this run wrote, so each is told exactly once."""
     if not rows:
         return set()
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    written: set[int] = set()
-    for start in range(0, len(rows), 1000):
-        statement = (insert(PayStatement.__table__).values(rows[start:start + 1000])
-                     .on_conflict_do_nothing(index_elements=["trainer_id", "week_start"])
-                     .returning(PayStatement.__table__.c.trainer_id))
-        written.update(db.session.execute(statement).scalars())
-    return written
+    week = rows[0]["week_start"]
+    bulk.insert_rows(PayStatement.__table__, [{**row, "run_id": run_id} for row in rows],
+                     on_conflict_do_nothing=["trainer_id", "week_start"])
+    return set(db.session.scalars(sa.select(PayStatement.trainer_id).where(PayStatement.week_start == week,
+                                                                           PayStatement.run_id == run_id)))
 
 
 def for_trainer(trainer_id: int, limit: int = 12) -> list[PayStatement]:

@@ -14,16 +14,18 @@
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..core import audit, notices
+from ..core import audit, bulk, notices
 from ..core.errors import DomainError
 from ..core.time import week_start
 from ..extensions import db
@@ -56,10 +58,11 @@ class PayrollResult:
     payout_ids: list[int] = field(default_factory=list)
     held: int = 0
     skipped: int = 0  # already handled by an earlier run this week
+    read_seconds: float = 0.0   # reading balances and the week's sessions, planning
+    write_seconds: float = 0.0  # writing the outbox, statements, notices and audit rows (committed)
 
 
-@dataclass(frozen=True)
-class Payee:
+class Payee(NamedTuple):
     trainer_id: int
     payable_cents: int
     status: str
@@ -77,30 +80,34 @@ def payees() -> list[Payee]:
         .join(User, User.id == LedgerAccount.user_id)
         .outerjoin(PayoutAccount, PayoutAccount.user_id == LedgerAccount.user_id)
         .where(LedgerAccount.kind == ledger.TRAINER_PAYABLE, LedgerAccount.balance_cents != 0)).all()
-    return [Payee(r[0], int(r[1]), r[2], r[3], r[4], r[5], bool(r[6])) for r in rows]
+    return [Payee(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows]
 
 
 def run(now: datetime, *, week: datetime | None = None, send: bool = True) -> PayrollResult:
     """Run (or resume) the payroll of the pay week before `now` (or `week`)."""
+    started = time.perf_counter()
     week = week_start(week) if week is not None else calculations.payroll_week(now)
     name = calculations.iso_week_name(week)
     handled = statements.handled_trainers(week)
     people = {p.trainer_id: p for p in payees()}
     used = set(db.session.scalars(sa.select(Payout.request_key).where(Payout.request_key.like(f"payroll:%:{name}"))))
-    result = PayrollResult(week, skipped=len(handled & set(people)))
+    result = PayrollResult(week, skipped=len(handled))
     plan = payroll.plan_payroll(
         [payroll.TrainerBalance(p.trainer_id, p.payable_cents, p.account_status == "ready",
                                 is_suspended=p.status == "suspended", is_leaving=p.status == "deactivated")
          for p in people.values() if p.trainer_id not in handled],
         now, current_app.config["PAYOUT_MINIMUM_CENTS"], already_paid_keys=used, currency=currency(), week=week)
     worked = statements.week_seconds_by_trainer(week)
+    run_id = uuid.uuid4().hex
+    result.read_seconds = time.perf_counter() - started
     for start in range(0, max(len(plan.payouts), len(plan.held)), BATCH):
         paid = list(plan.payouts[start:start + BATCH])
         held = list(plan.held[start:start + BATCH])
         begin_write()  # SQLite: take the write lock before writing what was read (PostgreSQL: no-op)
-        result.payout_ids += _write_batch(paid, held, people, worked, plan, now)
+        result.payout_ids += _write_batch(paid, held, people, worked, plan, now, run_id)
         result.held += len(held)
         db.session.commit()
+    result.write_seconds = time.perf_counter() - started - result.read_seconds
     log.info("payroll %s: %d payouts, %d held, %d already handled", name, len(result.payout_ids), result.held,
              result.skipped)
     if send:
@@ -113,7 +120,7 @@ def run(now: datetime, *, week: datetime | None = None, send: bool = True) -> Pa
     return result
 
 
-def _write_batch(paid, held, people, worked, plan, now) -> list[int]:
+def _write_batch(paid, held, people, worked, plan, now, run_id: str) -> list[int]:
     try:
         with db.session.begin_nested():
             created = _create_payouts(paid, people, plan.week_name, now)
@@ -125,7 +132,7 @@ def _write_batch(paid, held, people, worked, plan, now) -> list[int]:
                        now) for p in paid if p.trainer_id in created]
     rows += [_statement(h.trainer_id, plan.week, "held", h.amount_cents, worked, h.reason, h.message, None, now)
              for h in held]
-    new = statements.record(rows)
+    new = statements.record(rows, run_id)
     notices.notify_many([
         {"user_id": h.trainer_id, "email": people[h.trainer_id].email, "link": "/wallet/payout-account"
          if h.reason == payroll.ACCOUNT_NOT_READY else "/wallet",
@@ -145,30 +152,32 @@ def _statement(trainer_id, week, outcome, amount, worked, code, message, payout_
 
 
 def _create_payouts(paid, people, week_name: str, now: datetime) -> dict[int, int]:
-    """Payout rows (the outbox) and their reservations for a batch; returns trainer id -> new payout id."""
+    """Payout rows (the outbox) and their reservations for a batch; returns trainer id -> payout id for the
+    payouts this run reserved. The request key is unique; the reservation's ledger key (payout:<id>:reserve)
+    is the proof this run made the payout, so a concurrent run can neither pay nor count one twice."""
     if not paid:
         return {}
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    table = Payout.__table__
-    created: dict[int, int] = {}
-    amounts: dict[int, int] = {}
-    for start in range(0, len(paid), 1000):
-        rows = [{"trainer_id": p.trainer_id, "amount_cents": p.amount_cents, "currency": currency().lower(),
-                 "status": "pending", "request_key": p.idempotency_key, "destination": people[p.trainer_id].destination,
-                 "reason": f"Weekly payroll {week_name}", "actor_id": None, "is_live": people[p.trainer_id].is_live,
-                 "attempts": 0, "next_attempt_at": now, "created_at": now} for p in paid[start:start + 1000]]
-        statement = (insert(table).values(rows).on_conflict_do_nothing(index_elements=["request_key"])
-                     .returning(table.c.id, table.c.trainer_id, table.c.amount_cents))
-        for payout_id, trainer_id, amount in db.session.execute(statement):
-            created[trainer_id] = payout_id
-            amounts[trainer_id] = int(amount)
-    ledger_batch.post_many([
+    bulk.insert_rows(Payout.__table__, [
+        {"trainer_id": p.trainer_id, "amount_cents": p.amount_cents, "currency": currency().lower(),
+         "status": "pending", "request_key": p.idempotency_key, "destination": people[p.trainer_id].destination,
+         "reason": f"Weekly payroll {week_name}", "actor_id": None, "is_live": people[p.trainer_id].is_live,
+         "attempts": 0, "next_attempt_at": now, "created_at": now} for p in paid],
+        on_conflict_do_nothing=["request_key"])
+    keys = [p.idempotency_key for p in paid]
+    found = []
+    for start in range(0, len(keys), 500):
+        found += db.session.execute(sa.select(Payout.id, Payout.trainer_id, Payout.amount_cents)
+                                    .where(Payout.request_key.in_(keys[start:start + 500]))).all()
+    posted = ledger_batch.post_many([
         ledger_batch.Posting(f"payout:{payout_id}:reserve",
-                             {ledger.trainer_payable(trainer_id): -amounts[trainer_id],
-                              ledger.trainer_pending(trainer_id): amounts[trainer_id]},
+                             {ledger.trainer_payable(trainer_id): -int(amount),
+                              ledger.trainer_pending(trainer_id): int(amount)},
                              kind="payout_reserve", description=f"Payout #{payout_id} to your payout account",
                              data={"payout_id": payout_id})
-        for trainer_id, payout_id in created.items()])
+        for payout_id, trainer_id, amount in found])
+    created = {trainer_id: payout_id for payout_id, trainer_id, _ in found
+               if f"payout:{payout_id}:reserve" in posted}
+    amounts = {trainer_id: int(amount) for _, trainer_id, amount in found}
     audit.record_many("payments.payout_requested", [
         {"subject_user": trainer_id, "subject_type": "payouts", "subject_id": payout_id,
          "reason": f"Weekly payroll {week_name}", "data": {"amount_cents": amounts[trainer_id]}}

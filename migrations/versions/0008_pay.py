@@ -30,6 +30,7 @@ def upgrade():
     sa.Column('reason_code', sa.String(length=32), nullable=True),
     sa.Column('message', sa.Text(), nullable=False),
     sa.Column('payout_id', sa.Integer(), nullable=True),
+    sa.Column('run_id', sa.String(length=32), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("outcome IN ('paid', 'held')", name=op.f('ck_pay_statements_outcome')),
     sa.ForeignKeyConstraint(['trainer_id'], ['users.id'], name=op.f('fk_pay_statements_trainer_id_users')),
