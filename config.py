@@ -110,11 +110,22 @@ class Config:
     APPEAL_WINDOW_DAYS = _env_int("APPEAL_WINDOW_DAYS", 14)
     APPEAL_DECISION_DAYS = _env_int("APPEAL_DECISION_DAYS", 7)
     IDLE_GAP_SECONDS = _env_int("IDLE_GAP_SECONDS", 300)
+    APPEAL_ESCALATE_HOURS = _env_int("APPEAL_ESCALATE_HOURS", 48)  # warn every admin this long before a deadline
+    APPEAL_MAX_ATTACHMENTS = _env_int("APPEAL_MAX_ATTACHMENTS", 5)
+    APPEAL_ATTACHMENT_MAX_BYTES = _env_int("APPEAL_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+    COUNTRY_WITHDRAWAL_MIN_NOTICE_DAYS = _env_int("COUNTRY_WITHDRAWAL_MIN_NOTICE_DAYS", 30)
+    HARMFUL_CONTENT_DAILY_LIMIT_MINUTES = _env_int("HARMFUL_CONTENT_DAILY_LIMIT_MINUTES", 120)
 
     # Quality: gold mix rate decays from START to FLOOR, halfway after HALF_LIFE tasks (quality/gold_rate.py).
     QUALITY_GOLD_RATE_START = float(os.environ.get("QUALITY_GOLD_RATE_START", "0.10"))
     QUALITY_GOLD_RATE_FLOOR = float(os.environ.get("QUALITY_GOLD_RATE_FLOOR", "0.02"))
     QUALITY_GOLD_HALF_LIFE = float(os.environ.get("QUALITY_GOLD_HALF_LIFE", "200"))
+
+    # Code-review sandbox (assignment/sandbox.py): the limits of one "Run tests" press.
+    SANDBOX_CPU_SECONDS = _env_int("SANDBOX_CPU_SECONDS", 10)
+    SANDBOX_MEMORY_MB = _env_int("SANDBOX_MEMORY_MB", 512)
+    SANDBOX_WALL_SECONDS = _env_int("SANDBOX_WALL_SECONDS", 20)
+    SANDBOX_OUTPUT_BYTES = _env_int("SANDBOX_OUTPUT_BYTES", 64 * 1024)
 
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
 

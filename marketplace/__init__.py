@@ -26,14 +26,16 @@ log = logging.getLogger(__name__)
 SETTINGS_ITEMS = [
     ("api.tokens", "API tokens", ("requester", "worker")),
     ("payments.payout_account", "Payout account", ("worker",)),
+    ("moderation.exposure_settings", "Harmful-content protection", ("worker",)),
 ]
 
 # Navigation per role: (endpoint, label). Items appear only when their room is installed.
 NAV = {
     "worker": [("assignment.my_work", "My work"), ("assessments.index", "Assessments"),
-               ("pay.timesheets", "Timesheets"), ("earnings.dashboard", "Earnings"), ("payments.wallet", "Wallet")],
+               ("pay.timesheets", "Timesheets"), ("earnings.dashboard", "Earnings"), ("payments.wallet", "Wallet"),
+               ("moderation.my_appeals", "Appeals")],
     "requester": [("jobs.my_jobs", "My jobs"), ("pay.timesheets", "Timesheets"), ("pay_spend.spend", "Spend"),
-                  ("payments.funds", "Funds")],
+                  ("payments.funds", "Funds"), ("moderation.requester_blocks", "Blocked trainers")],
     "admin": [("admin.dashboard", "Admin"), ("assessments.review_queue", "Reviews"),
               ("moderation.admin_appeals", "Appeals"), ("pay.timesheets", "Time disputes"),
               ("payments.admin_overview", "Money"), ("admin.audit_log", "Audit log")],

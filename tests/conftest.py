@@ -127,11 +127,16 @@ def _clean(request, app):
 
 
 def empty_tables():
+    """Empty every table a test wrote to. On PostgreSQL, one query finds the non-empty tables and only
+    those are truncated (TRUNCATE has a fixed cost per table, which dominated the run)."""
     tables = [t for t in reversed(_db.metadata.sorted_tables)]
     with _db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            if names:
+            probe = " UNION ALL ".join(
+                f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables)
+            dirty = [row[0] for row in conn.exec_driver_sql(probe)] if tables else []
+            if dirty:
+                names = ", ".join(f'"{name}"' for name in dirty)
                 conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         else:
             for table in tables:

@@ -96,6 +96,98 @@ def fund_escrow(job, cents: int) -> None:
                 kind="escrow_fund", description=f"Budget moved into escrow for job #{job.id} (test)")
 
 
+# Due process (moderation room).
+SANCTION_REASON = ("Submitted 40 answers in 90 seconds on the sentiment job, far too fast to have read the posts; "
+                   "12 of 14 gold items were wrong.")
+SEVERITY_REASON = "Deliberate fraud on paid work: a warning would not protect the requester."
+
+
+def publish_conduct():
+    """The repository's code of conduct as version 1 (idempotent); returns the version in force."""
+    from marketplace.moderation import services
+    services.load_data_file()
+    db.session.commit()
+    return services.current_version()
+
+
+def clause_ids(*numbers: str) -> list[int]:
+    from marketplace.moderation import services
+    by_number = {c.number: c.id for c in services.current_clauses()}
+    return [by_number[n] for n in numbers]
+
+
+def make_sanction(target, admin, *, level: str = "warning", clauses=("1.1",), ends_at=None, scope: str = "platform",
+                  scope_id=None, severe: bool | None = None, reason: str = SANCTION_REASON, now=None,
+                  commit: bool = True):
+    """Issue a sanction through the service (so every rule applies); suspensions skip the warning as severe."""
+    from marketplace.moderation import services
+    from marketplace.moderation.rules import EvidenceItem
+    publish_conduct()
+    if severe is None:
+        severe = level != "warning"
+    sanction = services.issue_sanction(
+        target, admin, level=level, reason=reason, clause_ids=clause_ids(*clauses),
+        evidence=[EvidenceItem("/tasks/812", "40 answers in 90 seconds"), EvidenceItem(None, "Gold report #77")],
+        scope=scope, scope_id=scope_id, ends_at=ends_at, is_severe=severe,
+        severity_justification=SEVERITY_REASON if severe else "", now=now)
+    if commit:
+        db.session.commit()
+    return sanction
+
+# --- Assessments -------------------------------------------------------------------------------------------
+
+def assessment_spec(key: str = "test-skill", *, items: int = 6, per_attempt: int = 4, pass_mark: int = 75,
+                    time_limit: int = 10, max_attempts: int = 3, cooldown: int = 24, requires_review: bool = False,
+                    rationale_items: int = 0, free_text_items: int = 0, validity_days: int | None = 365,
+                    kind: str = "task_skill") -> dict:
+    """A valid assessment file (format 1): choice items whose gold answer is always option 'a'.
+
+    The first `rationale_items` choice items ask for a rationale; `free_text_items` free-text items follow.
+    """
+    bank = []
+    for n in range(1, items + 1):
+        bank.append({"key": f"{key}-{n:03d}", "kind": "single_choice", "prompt": f"> Post number {n}.",
+                     "question": f"Question {n}?", "options": [{"key": "a", "text": "Right"}, {"key": "b", "text": "Wrong"},
+                                                               {"key": "c", "text": "Also wrong"}],
+                     "answer": ["a"], "explanation": f"Explanation {n}: a is right because of reason {n}.",
+                     **({"rationale": "required"} if n <= rationale_items else {})})
+    for n in range(1, free_text_items + 1):
+        bank.append({"key": f"{key}-ft-{n:03d}", "kind": "free_text", "prompt": "```python\nx = 1\n```",
+                     "question": f"Review this code ({n}).", "explanation": f"A strong review {n} says x is fine."})
+    return {"format": 1,
+            "qualification": {"key": key, "name": f"Skill {key}", "kind": kind, "description": "A test skill.",
+                              "validity_days": validity_days},
+            "assessment": {"key": f"{key}-v1", "title": f"Test of {key}", "description": "**Read** this.",
+                           "items_per_attempt": per_attempt, "pass_mark_percent": pass_mark,
+                           "time_limit_minutes": time_limit, "max_attempts": max_attempts, "cooldown_hours": cooldown,
+                           "requires_review": requires_review},
+            "items": bank}
+
+
+def make_assessment(key: str = "test-skill", **kw):
+    """Import an assessment built by assessment_spec and return it (committed)."""
+    from marketplace.assessments import bank, importing, services
+    spec = kw.pop("spec", None) or assessment_spec(key, **kw)
+    bank.import_parsed(importing.validate(spec))
+    db.session.commit()
+    return services.assessment_by_key(spec["assessment"]["key"])
+
+
+def answer_attempt(attempt, *, right: set[int] | None = None, rationale: str = "Because the target is a group.",
+                   now=None) -> None:
+    """Answer every item of an attempt: items in `right` (positions; all by default) with the gold option."""
+    from marketplace.assessments import services
+    answers = {}
+    for item in attempt.items:
+        if item.kind == "free_text":
+            answers[item.position] = services.Answer(rationale=rationale)
+            continue
+        good = right is None or item.position in right
+        answers[item.position] = services.Answer(selected=["a"] if good else ["b"],
+                                                 rationale=rationale if item.rationale_required else None)
+    user = db.session.get(User, attempt.user_id)
+    services.save_answers(attempt, user, answers, now=now)
+
 def give_funds(requester, cents: int, key: str | None = None) -> None:
     """Credit a requester's available funds as a succeeded card top-up would (ledger only)."""
     from marketplace.payments import ledger

@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..core import audit, notices
+from ..core import audit, notices, record
 from ..core.errors import DomainError
 from ..core.models import Notice
 from ..core.permissions import Role, require, role_required
@@ -213,32 +213,43 @@ def read_all_notices():
 @bp.route("/my-record")
 @login_required
 def my_record():
-    return render_template("accounts/my_record.html", events=audit.events_about(current_user.id))
+    """Every decision about the person: the rooms' sections (sanctions, appeals, blocks ...) and the audit log."""
+    return render_template("accounts/my_record.html", sections=record.sections_for(current_user.id),
+                           events=audit.events_about(current_user.id))
 
 
 @bp.route("/my-record.<fmt>")
 @login_required
 def my_record_download(fmt: str):
-    """The person's own record, downloadable as JSON or CSV."""
+    """The person's own record, downloadable as JSON or CSV (the same sections and events as the page)."""
+    sections = record.sections_for(current_user.id)
     events = audit.events_about(current_user.id, limit=100_000)
     rows = [{"time": e.occurred_at.isoformat(), "action": e.action,
              "decided_by": _actor_label(e), "reason": e.reason, "data": e.data} for e in events]
     if fmt == "json":
-        return Response(json.dumps(rows, indent=2), mimetype="application/json",
+        body = {"sections": [{"key": s.key, "title": s.title, "items": [i.as_dict() for i in items]}
+                             for s, items in sections], "events": rows}
+        return Response(json.dumps(body, indent=2), mimetype="application/json",
                         headers={"Content-Disposition": "attachment; filename=my-record.json"})
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(["time", "action", "decided_by", "reason"])
+        writer.writerow(["section", "time", "what", "decided_by", "reason", "outcome"])
+        for section, items in sections:
+            for i in items:
+                writer.writerow([_csv_safe(c) for c in (section.title, i.when.isoformat(), i.what, i.decided_by,
+                                                        i.reason, i.outcome)])
         for row in rows:
-            writer.writerow([row["time"], row["action"], row["decided_by"], _csv_safe(row["reason"])])
+            writer.writerow([_csv_safe(c) for c in ("Audit log", row["time"], row["action"], row["decided_by"],
+                                                    row["reason"], "")])
         return Response(buffer.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=my-record.csv"})
     return Response("Unknown format; use .json or .csv", status=404)
 
 
-def _csv_safe(text: str) -> str:
-    # Spreadsheet formula injection: a leading trigger character is neutralised with a quote.
+def _csv_safe(text) -> str:
+    # Spreadsheet formula injection: a leading trigger character is neutralised with a quote, in every cell.
+    text = "" if text is None else str(text)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
@@ -262,7 +273,9 @@ def actor_label(event) -> str:
 @login_required
 def standing():
     """Where a person not in good standing lands: what happened, what they can still do."""
-    return render_template("accounts/standing.html", banners=notices.banners(current_user.id))
+    about_standing = [n for n in notices.inbox(current_user.id, limit=100) if n.category in ("standing", "country")]
+    return render_template("accounts/standing.html", banners=notices.banners(current_user.id),
+                           about_standing=about_standing[:10])
 
 
 @bp.route("/settings")

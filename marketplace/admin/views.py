@@ -7,7 +7,9 @@ from flask import Blueprint, render_template, request
 from ..accounts.models import User
 from ..core import audit
 from ..core.permissions import Role, role_required
+from ..core.time import utcnow
 from ..extensions import db
+from ..moderation import services as moderation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -16,7 +18,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @role_required(Role.ADMIN)
 def dashboard():
     counts = dict(db.session.execute(sa.select(User.role, sa.func.count(User.id)).group_by(User.role)).all())
-    return render_template("admin/dashboard.html", counts=counts, recent=audit.search(limit=10))
+    return render_template("admin/dashboard.html", counts=counts, recent=audit.search(limit=10),
+                           appeals=moderation.appeal_figures(utcnow()))
 
 
 @bp.route("/audit")

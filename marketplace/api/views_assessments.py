@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..assessments import presenters, services
 from ..core.errors import Conflict, ValidationFailed
+from ..core.permissions import good_standing_required
 from ..extensions import db
 
 bp = Blueprint("api_assessments", __name__, url_prefix="/api/v1")
@@ -73,6 +74,7 @@ def my_qualifications():
 
 
 @bp.route("/assessments/<key>/attempts", methods=["POST"])
+@good_standing_required
 def start_attempt(key: str):
     """Start an attempt (201), or get the one already in progress (200): repeating the call is safe."""
     trainer = _trainer()

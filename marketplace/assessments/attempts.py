@@ -126,12 +126,12 @@ def attempt_for(attempt_id: int, user: User) -> Attempt:
     return attempt
 
 
-def _own_in_progress(attempt: Attempt, trainer: User) -> None:
+def _own_in_progress(attempt: Attempt, trainer: User, doing: str = "answers can no longer change") -> None:
     if attempt.user_id != trainer.id:
         raise NotFound("There is no such attempt among yours.")
     if attempt.status != "in_progress":
-        raise Conflict(f"This attempt was submitted on {attempt.submitted_at:%-d %b %Y at %H:%M UTC}; "
-                       "answers can no longer change.", code="already_submitted")
+        raise Conflict(f"This attempt has already been submitted (on {attempt.submitted_at:%-d %b %Y at %H:%M UTC}); "
+                       f"{doing}.", code="already_submitted")
 
 
 def _validated(attempt: Attempt, answers: dict[int, Answer]) -> list[tuple[AttemptItem, Answer]]:
@@ -207,7 +207,7 @@ def submit_attempt(attempt: Attempt, trainer: User | None, *, answers: dict[int,
     """
     now = now or utcnow()
     if not auto:
-        _own_in_progress(attempt, trainer)
+        _own_in_progress(attempt, trainer, "it is graded once, and the result is below")
     late = grading.is_late(attempt.deadline_at, now)
     if answers and not late:
         save_answers(attempt, trainer, answers, now=now)

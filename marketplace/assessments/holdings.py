@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..core import audit, notices
@@ -62,8 +63,13 @@ def _upsert(user_id: int, qualification: Qualification, *, source: str, attempt:
             reason: str, now: datetime) -> TrainerQualification:
     holding = holding_for(user_id, qualification.id)
     if holding is None:
-        holding = TrainerQualification(user_id=user_id, qualification_id=qualification.id)
-        db.session.add(holding)
+        try:
+            with db.session.begin_nested():  # the unique (trainer, qualification) pair is the backstop
+                holding = TrainerQualification(user_id=user_id, qualification_id=qualification.id, status="active",
+                                               source=source, granted_at=now)
+                db.session.add(holding)
+        except IntegrityError as exc:
+            raise Conflict("This qualification was granted a moment ago by someone else. Reload the page.") from exc
     holding.status = "active"
     holding.source = source
     holding.attempt_id = attempt.id if attempt else None

@@ -1,5 +1,4 @@
-"""Assessment models: qualifications, assessments with item banks, attempts with snapshotted items,
-trainers' qualifications, contests of items, and the decision rows that can be appealed."""
+"""Assessment models: qualifications, item banks, attempts with copied items, holdings, contests, decisions."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..core.time import utcnow
 from ..extensions import db
+from . import appeals as _appeals  # noqa: F401  (registers qualification decisions as appealable)
 from . import states
 from .attempts import Answer, attempt_for, save_answers, standing_for, start_attempt, submit_attempt  # noqa: F401
 from .models import Assessment, Attempt, Qualification, QualificationDecision, TrainerQualification

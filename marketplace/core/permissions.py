@@ -38,7 +38,12 @@ def role_required(*roles: Role):
 
 
 def good_standing_required(view):
-    """Block new work for people not in good standing. They keep reading, earnings and appeals."""
+    """Block new work for people not in good standing. They keep reading, earnings and appeals.
+
+    This decorator is how a view declares that it starts new work: it marks the view `requires_good_standing`
+    (functools.wraps carries the mark through outer decorators), and tests/moderation/test_suspended_sweep.py
+    lists every marked endpoint, so a new room's guarded pages are checked without editing that test's logic.
+    """
     @wraps(view)
     def wrapped(*args, **kwargs):
         if current_user.is_authenticated and not current_user.in_good_standing:
@@ -49,6 +54,7 @@ def good_standing_required(view):
                   "error")
             return redirect(url_for("accounts.standing"))
         return view(*args, **kwargs)
+    wrapped.requires_good_standing = True
     return wrapped
 
 

@@ -81,12 +81,11 @@ def seed_accounts() -> list[tuple[str, str, str]]:
     return logins
 
 
-# Steps run in order; later rooms append their own step here (assessments, jobs, work, pay ...).
-STEPS = [seed_accounts, payments_demo.seed]
+# Steps run in order: accounts, then each room's demo data (a room's step may rely on the ones before it).
+from . import assessments as _assessments  # noqa: E402
+from . import moderation as _moderation  # noqa: E402
 
-from . import assessments as _assessments  # noqa: E402  (a room's step, appended in order)
-
-STEPS.append(_assessments.seed)
+STEPS = [seed_accounts, _moderation.seed, _assessments.seed, payments_demo.seed]
 
 from . import pay as _pay  # noqa: E402  (the pay room's step: sessions, timesheets, a dispute, a payday)
 

@@ -1,1 +1,1 @@
-"""Moderation: warnings, suspensions, appeals, requester blocks, country rules, notices to trainers."""
+"""Due process: code of conduct, sanctions, appeals (for any room's decisions), requester blocks, country rules."""

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from ..core.money import parse_amount_to_cents
 
+REASON_LENGTH = "Write at least 10 characters (and at most 2,000), so the person reading it understands."
 TOKEN = Regexp(r"^[0-9a-f]{32}$", message="This form is out of date; reload the page.")
 
 
@@ -92,21 +93,21 @@ TEST_CARDS = {
 class ManualPayoutForm(FlaskForm):
     amount = AmountField("Amount", validators=[Optional()],
                          description="Leave empty to pay the trainer's whole payable balance.")
-    reason = TextAreaField("Reason", validators=[DataRequired("Write the reason."), Length(min=10, max=2000)],
+    reason = TextAreaField("Reason", validators=[DataRequired("Write the reason."), Length(min=10, max=2000, message=REASON_LENGTH)],
                            description="Recorded in the audit log and the trainer's record.")
     token = HiddenField(validators=[DataRequired(), TOKEN])
 
 
 class RefundForm(FlaskForm):
     amount = AmountField("Amount to refund", validators=[DataRequired("Enter an amount.")])
-    reason = TextAreaField("Reason", validators=[DataRequired("Write the reason."), Length(min=10, max=2000)],
+    reason = TextAreaField("Reason", validators=[DataRequired("Write the reason."), Length(min=10, max=2000, message=REASON_LENGTH)],
                            description="The requester reads this in their inbox and record.")
     token = HiddenField(validators=[DataRequired(), TOKEN])
 
 
 class LiftFreezeForm(FlaskForm):
     reason = TextAreaField("What you checked", validators=[DataRequired("Write what you checked."),
-                                                            Length(min=10, max=2000)])
+                                                            Length(min=10, max=2000, message=REASON_LENGTH)])
 
 
 class EmptyForm(FlaskForm):

@@ -26,12 +26,17 @@ from . import ledger
 from .freezes import payouts_frozen
 from .gateway import GatewayError, PaymentGateway, TransferResult
 from .models import Payout
-from .provider import begin_write
 from .payout_accounts import payout_account_of, readiness
+from .payout_accounts import refresh as refresh_account
+from .provider import begin_write, setting
+from .provider import currency as config_currency
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 300  # longer than the gateway's timeout x retries, so a live sender is never overtaken
 RETRY_BACKOFF = (60, 300, 900, 3600)  # seconds before retrying after a gateway outage
+# Stripe refusals that pass with time: the platform's available balance is short (card payments settle
+# after a few days). The payout waits and is retried; it is not failed back to the trainer.
+RETRY_LATER_CODES = {"balance_insufficient"}
 
 
 class PayoutAccountNotReady(DomainError):
@@ -40,7 +45,7 @@ class PayoutAccountNotReady(DomainError):
 
 
 def pay_trainer(trainer, amount_cents: int | None = None, *, actor, reason: str, idempotency_key: str,
-                currency: str = "usd", minimum_cents: int = 0) -> Payout | None:
+                currency: str | None = None, minimum_cents: int = 0) -> Payout | None:
     """Reserve a payout of the trainer's payable balance (all of it when `amount_cents` is None).
 
     Rules: the trainer needs a ready payout account (else PayoutAccountNotReady says why; the money stays in
@@ -67,7 +72,7 @@ def pay_trainer(trainer, amount_cents: int | None = None, *, actor, reason: str,
                                    errors={"amount": "Enter an amount above zero."})
         amount = amount_cents
     account = payout_account_of(trainer)
-    payout = Payout(trainer_id=trainer.id, amount_cents=amount, currency=currency.lower(),
+    payout = Payout(trainer_id=trainer.id, amount_cents=amount, currency=(currency or config_currency()).lower(),
                     request_key=idempotency_key, destination=account.stripe_account_id, reason=reason or "",
                     actor_id=getattr(actor, "id", actor), is_live=account.is_live, created_at=utcnow(),
                     next_attempt_at=utcnow())
@@ -87,6 +92,35 @@ def pay_trainer(trainer, amount_cents: int | None = None, *, actor, reason: str,
     audit.record("payments.payout_requested", actor=actor, subject_user=trainer, subject=payout, reason=reason or "",
                  data={"amount_cents": amount})
     return payout
+
+
+def request_payout(trainer, amount_cents: int | None = None, *, actor, reason: str, idempotency_key: str,
+                   gateway: PaymentGateway) -> Payout | None:
+    """Reserve, commit and send a payout in one call, for scheduled bodies and CLI commands (the weekly payroll).
+
+    Owns its transactions. With amount None the whole payable balance is paid if it reaches
+    PAYOUT_MINIMUM_CENTS (else None: it waits for next time). A payout account Stripe has enabled since we last
+    looked is refreshed first. Raises PayoutAccountNotReady (nothing reserved) so the caller can tell the trainer.
+    """
+    account = payout_account_of(trainer)
+    if account is not None and not account.is_ready:
+        try:
+            refresh_account(account, gateway)
+            db.session.commit()
+        except GatewayError:
+            db.session.rollback()
+    begin_write()
+    minimum = setting("PAYOUT_MINIMUM_CENTS", 0) if amount_cents is None else 0
+    try:
+        payout = pay_trainer(trainer, amount_cents, actor=actor, reason=reason, idempotency_key=idempotency_key,
+                             minimum_cents=minimum)
+        db.session.commit()
+    except DomainError:
+        db.session.rollback()
+        raise
+    if payout is None:
+        return None
+    return send_payout(payout.id, gateway)
 
 
 def _by_key(key: str) -> Payout | None:
@@ -109,6 +143,7 @@ def send_payout(payout_id: int, gateway: PaymentGateway, *, now: datetime | None
     now = now or utcnow()
     begin_write()
     if payouts_frozen():
+        db.session.commit()  # release SQLite's write lock: nothing to send
         return db.session.get(Payout, payout_id)
     claimed = db.session.execute(
         sa.update(Payout).where(Payout.id == payout_id, Payout.status == "pending",
@@ -127,7 +162,8 @@ def send_payout(payout_id: int, gateway: PaymentGateway, *, now: datetime | None
     except GatewayError as exc:
         log.warning("payout %s: %s (%s)", payout.id, exc.message, exc.detail)
         begin_write()
-        if exc.retryable:  # the transfer may or may not exist: recovery looks it up before trying again
+        if exc.retryable or exc.code in RETRY_LATER_CODES:
+            # The transfer may or may not exist: recovery looks it up before trying again.
             _note_retry(payout, exc.message, now)
         else:
             found = _find_quietly(gateway, key, payout.destination)

@@ -2,7 +2,8 @@
 
 Findings have a severity: "missing" (the ledger holds money Stripe says we do not have: payouts freeze),
 "mismatch" (records disagree without money missing), "fixed" (a missed credit, now credited under its usual
-key), "error" (the gateway could not be asked; nothing is concluded). Admins get a notice when the findings
+key), "error" (the gateway could not be asked; nothing is concluded), "acknowledged" (money missing that an admin
+already looked at when lifting the freeze it caused: still listed, it does not freeze payouts again). Admins get a notice when the findings
 change. Charges are checked for WINDOW_DAYS; transfers up to MAX_TRANSFERS_SCANNED, newest first.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..extensions import db
 from . import ledger, topups
 from .freezes import freeze_payouts
 from .gateway import GatewayError, NotFound, PaymentGateway
-from .models import Charge, Payout, ReconciliationRun, Refund
+from .models import Charge, Payout, PayoutFreeze, ReconciliationRun, Refund
 
 log = logging.getLogger(__name__)
 WINDOW_DAYS = 35
@@ -77,6 +78,10 @@ def record(now: datetime, found: Gathered) -> ReconciliationRun:
     """Credit missed payments (same key as the webhook), store the run, freeze payouts if money is missing, and
     tell admins when the findings changed. The caller commits."""
     findings = found.findings
+    acknowledged = _acknowledged_keys()
+    for finding in findings.items:
+        if finding["severity"] == "missing" and (finding["code"], finding["ref"]) in acknowledged:
+            finding["severity"] = "acknowledged"
     for charge_id, pi_id, amount, currency in found.missed_credits:
         outcome = topups.credit_payment_intent(pi_id, amount, currency, via="reconciliation")
         if outcome not in ("credited", "already_credited"):
@@ -89,7 +94,7 @@ def record(now: datetime, found: Gathered) -> ReconciliationRun:
                             checked=found.checked)
     if findings.of("missing"):
         run.status = "money_missing"
-    elif findings.of("mismatch") or findings.of("fixed"):
+    elif findings.of("mismatch") or findings.of("fixed") or findings.of("acknowledged"):
         run.status = "mismatch"
     elif findings.of("error"):
         run.status = "error"
@@ -201,6 +206,14 @@ def _check_transfer(now: datetime, transfer, findings: _Findings) -> None:
         findings.add("mismatch", "payout_unsettled", ref,
                      f"Transfer {transfer.id} was made, but payout {payout.id} is still pending; recovery should "
                      "record it shortly.")
+
+
+def _acknowledged_keys() -> set[tuple[str, str]]:
+    """Findings of runs whose freeze an admin lifted in writing."""
+    runs = db.session.scalars(sa.select(ReconciliationRun).join(
+        PayoutFreeze, PayoutFreeze.reconciliation_run_id == ReconciliationRun.id)
+        .where(PayoutFreeze.lifted_at.is_not(None)))
+    return {(f["code"], f["ref"]) for run in runs for f in run.findings}
 
 
 def _tell_admins(run: ReconciliationRun) -> None:

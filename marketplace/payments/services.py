@@ -51,7 +51,8 @@ def release_job_escrow(requester, job_id: int, idempotency_key: str, amount_cent
                        description: str | None = None) -> LedgerTransaction | None:
     """Return unused escrow to the requester's available funds: all of it when `amount_cents` is None.
 
-    Returns None when there was nothing to return. A retry with the same key returns the first movement.
+    Returns None when there was nothing to return; that writes nothing, so the key stays unused. A retry with
+    the key of a movement that was made returns that movement and moves nothing more.
     """
     already = ledger.find(idempotency_key)
     if already is not None:

@@ -135,6 +135,7 @@ def start_top_up():
     form = TopUpForm()
     if not form.validate_on_submit():
         return funds(form)
+    begin_write()
     try:
         charge = topups.start_top_up(current_user, form.amount.cents, form.token.data, currency=currency())
         db.session.commit()

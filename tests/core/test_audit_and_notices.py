@@ -53,7 +53,7 @@ def test_my_record_shows_decisions_about_me_and_not_about_others(client, db, log
     page = client.get("/my-record").get_data(as_text=True)
     assert "Accuracy 40% over 20 gold items." in page and "Ada (admin)" in page
     assert "Someone else" not in page
-    assert client.get("/my-record.json").get_json()[0]["reason"] == "Accuracy 40% over 20 gold items."
+    assert client.get("/my-record.json").get_json()["events"][0]["reason"] == "Accuracy 40% over 20 gold items."
     assert "Accuracy 40%" in client.get("/my-record.csv").get_data(as_text=True)
 
 

@@ -151,10 +151,22 @@ def _stripe_harness(localstripe_url: str, fake: FakeConnect) -> GatewayHarness:
                           lambda: fake.transfers_created, complete_onboarding)
 
 
-@pytest.fixture(params=["simulated", "localstripe+fake"])
-def gateway_harness(request: pytest.FixtureRequest) -> GatewayHarness:
+def _file_harness(path: Path) -> GatewayHarness:
+    """The simulated adapter with its records in a file, as the demo's processes share them."""
+    from marketplace.payments.simulated_store import FileBackedSimulatedState
+
+    state = FileBackedSimulatedState(path, auto_complete_onboarding=False)
+    gateway = build_gateway(secret_key="", webhook_secret=TEST_WEBHOOK_SECRET, simulated_state=state)
+    return GatewayHarness("simulated-file", gateway, state.fail_next_transfers,
+                          lambda: state.transfers_created, state.complete_onboarding)
+
+
+@pytest.fixture(params=["simulated", "simulated-file", "localstripe+fake"])
+def gateway_harness(request: pytest.FixtureRequest, tmp_path: Path) -> GatewayHarness:
     if request.param == "simulated":
         return _simulated_harness()
+    if request.param == "simulated-file":
+        return _file_harness(tmp_path / "simulated-stripe.json")
     # Looked up lazily so that simulated-only runs never start localstripe.
     return _stripe_harness(request.getfixturevalue("localstripe"),
                            request.getfixturevalue("fake_connect"))

@@ -191,3 +191,82 @@ def test_frozen_payouts_are_reserved_but_not_sent_until_the_freeze_is_lifted(sim
     db.session.commit()
     assert payouts.recover_payouts(utcnow(), sim_app_gateway.gateway) == 1
     assert sim_app_gateway.transfers_created() == 1
+
+
+def test_request_payout_is_what_the_weekly_payroll_calls(app, sim_app_gateway):
+    gateway = sim_app_gateway.gateway
+    small = ready_trainer(sim_app_gateway, payable_cents=app.config["PAYOUT_MINIMUM_CENTS"] - 1)
+    assert payouts.request_payout(small, actor=None, reason="payroll", idempotency_key="w1:small",
+                                  gateway=gateway) is None
+    assert balances(small).payable == app.config["PAYOUT_MINIMUM_CENTS"] - 1
+
+    # Stripe enabled this trainer's account since we last looked: the payroll notices and pays.
+    gateway.state.auto_complete_onboarding = False
+    late = make_trainer()
+    from marketplace.payments import payout_accounts
+    account = payout_accounts.connect(late, gateway)
+    services.pay_onboarding(late, 3_000, "onb:late")
+    db.session.commit()
+    sim_app_gateway.complete_onboarding(account.stripe_account_id)
+    payout = payouts.request_payout(late, actor=None, reason="payroll", idempotency_key="w1:late", gateway=gateway)
+    assert payout.status == "paid" and balances(late).paid_out == 3_000
+
+    never = make_trainer()
+    services.pay_onboarding(never, 3_000, "onb:never")
+    db.session.commit()
+    with pytest.raises(PayoutAccountNotReady):
+        payouts.request_payout(never, actor=None, reason="payroll", idempotency_key="w1:never", gateway=gateway)
+    assert balances(never).payable == 3_000
+
+
+class ShortBalanceGateway:
+    """Stripe refuses transfers while the platform's available balance is short (charges still settling)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def create_transfer(self, *args, **kwargs):
+        from marketplace.payments.gateway import GatewayError
+        raise GatewayError("Insufficient funds in the platform balance.", code="balance_insufficient")
+
+
+def test_a_short_platform_balance_delays_the_payout_instead_of_failing_it(sim_app_gateway):
+    trainer = ready_trainer(sim_app_gateway)
+    payout = payouts.pay_trainer(trainer, None, actor=None, reason="payroll", idempotency_key="p:b")
+    db.session.commit()
+    payout = payouts.send_payout(payout.id, ShortBalanceGateway(sim_app_gateway.gateway))
+    assert payout.status == "pending" and "platform balance" in payout.last_error
+    assert payouts.recover_payouts(utcnow() + timedelta(minutes=2), sim_app_gateway.gateway) == 1
+    assert balances(trainer).paid_out == 5_000
+
+
+class WitnessGateway:
+    """At the moment of the Stripe call, looks at the database from another connection: what it sees was
+    committed before the call (the outbox rule)."""
+
+    def __init__(self, inner):
+        self.inner, self.seen = inner, None
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def create_transfer(self, amount_cents, currency, destination, idempotency_key, metadata=None):
+        payout_id = int(idempotency_key.split(":")[1])
+        with db.engine.connect() as other:
+            status = other.execute(sa.select(Payout.status).where(Payout.id == payout_id)).scalar()
+            reserved = other.execute(sa.text("SELECT COUNT(*) FROM ledger_transactions WHERE idempotency_key = :k"),
+                                     {"k": f"payout:{payout_id}:reserve"}).scalar()
+        self.seen = (status, reserved)
+        return self.inner.create_transfer(amount_cents, currency, destination, idempotency_key, metadata)
+
+
+def test_the_payout_and_its_reservation_are_committed_before_stripe_is_called(sim_app_gateway):
+    trainer = ready_trainer(sim_app_gateway)
+    payout = payouts.pay_trainer(trainer, None, actor=None, reason="payroll", idempotency_key="p:w")
+    db.session.commit()
+    witness = WitnessGateway(sim_app_gateway.gateway)
+    assert payouts.send_payout(payout.id, witness).status == "paid"
+    assert witness.seen == ("pending", 1)

@@ -279,3 +279,11 @@ def _configure_hook(url: str, target: str, secret: str, events: list[str] | None
     request = urllib.request.Request(url, data=urlencode(fields).encode(), method="POST")
     with urllib.request.urlopen(request, timeout=5) as response:
         response.read()
+
+
+def test_the_webhook_is_the_only_page_exempt_from_csrf(app):
+    from marketplace.extensions import csrf
+
+    exempt = {view for view in csrf._exempt_views if not view.startswith("marketplace.api.")}
+    assert exempt == {"marketplace.payments.views.stripe_webhook"}
+    assert not {bp for bp in csrf._exempt_blueprints if bp != "api"}

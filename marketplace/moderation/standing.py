@@ -1,0 +1,79 @@
+"""Standing checks for rooms above: may this person take new work now, on this job, for this requester?"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..accounts.models import User
+from ..core.time import utcnow
+from ..extensions import db
+from . import links
+from .blocks import active_block, requester_name
+from .countries import country_status
+from .models import Sanction
+from .rules import LEVEL_LABELS
+from .sanctions import scope_label
+
+
+@dataclass(frozen=True)
+class Standing:
+    ok: bool
+    code: str = "ok"  # ok | suspended | deactivated | job_sanction | requester_sanction | requester_block | country
+    reason: str = ""  # the written reason the person reads
+    until: datetime | None = None
+    link: str | None = None  # the decision's page (with the appeal button)
+
+
+OK = Standing(ok=True)
+
+
+def _blocking(user_id: int, scope: str, scope_id: int | None, now: datetime) -> Sanction | None:
+    """An active suspension or deactivation in this scope that has not passed its end date."""
+    query = sa.select(Sanction).where(
+        Sanction.user_id == user_id, Sanction.status == "active", Sanction.scope == scope,
+        Sanction.level.in_(("temporary", "permanent")),
+        sa.or_(Sanction.ends_at.is_(None), Sanction.ends_at > now))
+    if scope_id is not None:
+        query = query.where(Sanction.scope_id == scope_id)
+    # A deactivation outranks a suspension; among suspensions, the one ending last is the one that binds.
+    most_severe_first = sa.case((Sanction.level == "permanent", 0), else_=1)
+    return db.session.scalar(query.order_by(most_severe_first, Sanction.ends_at.desc()).limit(1))
+
+
+def _from_sanction(code: str, sanction: Sanction) -> Standing:
+    return Standing(ok=False, code=code, until=sanction.ends_at, link=links.sanction(sanction.id),
+                    reason=f"{LEVEL_LABELS[sanction.level]} {scope_label(sanction)}: {sanction.reason}")
+
+
+def standing_for(user: User, now: datetime | None = None, job_id: int | None = None,
+                 requester_id: int | None = None) -> Standing:
+    """Whether `user` may start new work at `now`, and if not, the written reason and the decision's page.
+
+    Checks, in order: platform-wide suspension or deactivation; the country's status (work stops at the end of a
+    withdrawal's notice); a sanction on `job_id`; a sanction on `requester_id`'s jobs; that requester's block.
+    A temporary suspension past its end date no longer blocks, even before the scheduled job records it.
+    """
+    now = now or utcnow()
+    platform = _blocking(user.id, "platform", None, now)
+    if platform is not None:
+        return _from_sanction("deactivated" if platform.level == "permanent" else "suspended", platform)
+    country = country_status(user.country, now)
+    if not country.is_open:
+        return Standing(ok=False, code="country", until=None, link="/standing",
+                        reason=f"FairTrain stopped operating in your country on {country.closes_at:%-d %B %Y}: "
+                               f"{country.reason}")
+    if job_id is not None:
+        found = _blocking(user.id, "job", job_id, now)
+        if found is not None:
+            return _from_sanction("job_sanction", found)
+    if requester_id is not None:
+        found = _blocking(user.id, "requester", requester_id, now)
+        if found is not None:
+            return _from_sanction("requester_sanction", found)
+        block = active_block(user.id, requester_id)
+        if block is not None:
+            return Standing(ok=False, code="requester_block", link=links.block(block.id),
+                            reason=f"{requester_name(block.requester)} blocked you from their jobs: {block.reason}")
+    return OK
