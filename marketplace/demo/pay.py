@@ -21,7 +21,7 @@ from ..jobs import services as jobs
 from ..jobs.models import Job, Task
 from ..pay import bonuses, disputes, services as pay, timesheets
 from ..pay.models import Timesheet, WorkSession
-from ..payments import payroll_run, services as money
+from ..payments import ledger, payroll_run, services as money
 
 TITLE = "Rate chatbot replies for helpfulness"
 POSTS = ["The assistant explained compound interest with a worked example.",
@@ -55,6 +55,16 @@ def _demo_job(requester: User) -> Job:
     jobs.publish_job(job, requester)
     db.session.commit()
     return job
+
+
+def fund_demo_escrow(job: Job) -> None:
+    """Put a demo job's budget in its escrow, as publishing does (demo card money, then funds to escrow);
+    fixed keys, so a second seed moves nothing."""
+    ledger.post(f"demo:escrow-topup:{job.id}", {ledger.STRIPE_CLEARING: -job.budget_cents,
+                                                ledger.requester_funds(job.requester_id): job.budget_cents},
+                kind="top_up", description=f"Demo funds for job #{job.id}")
+    requester = db.session.get(User, job.requester_id)
+    money.fund_job_escrow(requester, job.id, job.budget_cents, f"demo:escrow:{job.id}")
 
 
 def _session(job: Job, trainer: User, start, minutes: int, tasks: int) -> None:

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..jobs import services as jobs
 from ..jobs.kinds import validate_config
 from ..jobs.models import Job, Task
+from .pay import fund_demo_escrow
 
 POSTS = [
     "Honestly the new bus timetable is a mess, nobody at the council rides the bus.",
@@ -116,6 +117,8 @@ def seed() -> None:
         db.session.add_all([Task(job_id=job.id, seq=i + 1, payload=p, external_id=f"demo-{i + 1}")
                             for i, p in enumerate(payloads)])
         db.session.flush()
+        if job.status in ("published", "paused"):
+            fund_demo_escrow(job)  # published jobs hold their budget in escrow (the budget guarantee)
     _some_answers(now)
 
 
