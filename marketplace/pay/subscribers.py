@@ -3,12 +3,10 @@
 - `work.claiming` (the work engine, before a claim): refuse a new task when the job's escrow cannot start one
   more session (the budget guarantee); the scheduled budget check pauses such jobs so they leave the queue.
 - Moderation's appeals registry: an admin's upheld dispute decision ("timesheet_dispute") can be appealed by
-  the trainer; overturning it restores the session's time and pays it.
+  the trainer, and another admin decides (four eyes); overturning it restores the session's time and pays it.
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 
 import sqlalchemy as sa
@@ -16,6 +14,7 @@ import sqlalchemy as sa
 from ..core.errors import Conflict
 from ..core.events import subscribe
 from ..extensions import db
+from ..moderation.appeals import Decision, register_appealable
 from . import budget, disputes
 from .models import SessionDispute, Timesheet
 
@@ -35,14 +34,15 @@ def check_budget_before_claim(job, trainer, now) -> None:
         raise BudgetExhausted(budget.budget_message(job))
 
 
-# --- appeals (the moderation room's registry, when it is installed) ----------------------------------------
+# --- appeals (the moderation room's registry) ----------------------------------------------------------------
 
-def _dispute_decision(subject_id: int):
-    appeals = importlib.import_module("marketplace.moderation.appeals")
+def _dispute_decision(subject_id: int) -> Decision | None:
+    """An admin's decision that upheld a dispute (time removed) is appealable by the trainer; other outcomes
+    took nothing from them."""
     dispute = db.session.get(SessionDispute, subject_id)
     if dispute is None or dispute.status != "upheld":
         return None
-    return appeals.Decision(
+    return Decision(
         kind="timesheet_dispute", subject_id=dispute.id, concerns_user_id=dispute.timesheet.trainer_id,
         decided_by_id=dispute.admin_id, decided_at=dispute.decided_at,
         description=(f"Time removed from your session on “{dispute.timesheet.job.title}” "
@@ -57,14 +57,5 @@ def _upheld_disputes_of(user_id: int) -> list[int]:
         Timesheet.trainer_id == user_id, SessionDispute.status == "upheld")))
 
 
-def register_appeals() -> bool:
-    """Register "timesheet_dispute" with moderation's appeals, if that room is installed (True when done)."""
-    if importlib.util.find_spec("marketplace.moderation.appeals") is None:
-        return False
-    appeals = importlib.import_module("marketplace.moderation.appeals")
-    appeals.register_appealable("timesheet_dispute", _dispute_decision, label="time removed from a timesheet",
-                                lister=_upheld_disputes_of)
-    return True
-
-
-register_appeals()
+register_appealable("timesheet_dispute", _dispute_decision, label="time removed from a timesheet",
+                    lister=_upheld_disputes_of)

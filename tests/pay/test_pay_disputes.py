@@ -146,3 +146,31 @@ def test_sessions_of_an_approved_timesheet_cannot_be_disputed_any_more():
         timesheets.approve(sheet, job.requester, clock.now)
         with pytest.raises(Conflict):
             disputes.open_dispute(sheet, lines[0].session.id, job.requester, REASON, 0, clock.now)
+
+
+def test_the_trainer_can_appeal_an_upheld_dispute_and_another_admin_restores_the_time():
+    from marketplace.moderation import appeals
+    with Clock(MONDAY) as clock:
+        job, trainer, sheet, lines = two_sessions(clock)
+        dispute = disputes.open_dispute(sheet, lines[1].session.id, job.requester, REASON, 0, clock.now)
+        disputes.answer(dispute, trainer, accept=False, now=clock.now,
+                        text="I was reading the long instructions before the first task; that is work.")
+        first_admin, second_admin = make_admin(), make_admin()
+        disputes.decide(dispute, first_admin, uphold=True, seconds=0, now=clock.now,
+                        reason="No task was submitted in the session, so none of it is paid.")
+        timesheets.approve(db.session.get(Timesheet, sheet.id), job.requester, clock.now)
+        db.session.commit()
+        assert money.trainer_balances(trainer).payable == 3600
+        assert dispute.id in [d.subject_id for d in [appeals.resolve("timesheet_dispute", dispute.id)]]
+        appeal = appeals.file_appeal(trainer, "timesheet_dispute", dispute.id, now=clock.now,
+                                     text="Reading the instructions is part of the job; the requester's own "
+                                          "guide says to read them in full before starting.")
+        db.session.commit()
+        with pytest.raises(Exception):  # four eyes: the admin who decided cannot decide the appeal
+            appeals.decide_appeal(appeal, first_admin, outcome="overturned", reason="Reading time is work time.")
+        db.session.rollback()
+        appeals.decide_appeal(appeal, second_admin, outcome="overturned", now=clock.now,
+                              reason="Reading the instructions is paid work under the platform's rules.")
+        db.session.commit()
+        assert db.session.get(SessionDispute, dispute.id).status == "reversed"
+        assert money.trainer_balances(trainer).payable == 5400  # the 30 minutes restored and paid
