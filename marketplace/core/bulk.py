@@ -7,6 +7,7 @@ format SQLAlchemy writes, so comparisons keep working) and aware datetimes on Po
 from __future__ import annotations
 
 import json
+import zlib
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
@@ -43,7 +44,11 @@ def _converter(column: sa.Column, dialect: str):
 def insert_rows(table: sa.Table, rows: Iterable[Mapping[str, Any]], *, on_conflict_do_nothing: Iterable[str] = ()
                 ) -> int:
     """INSERT the rows (all with the same keys) in the session's transaction; with `on_conflict_do_nothing`
-    (the unique columns), a row that would break that constraint is skipped. Returns how many were sent."""
+    (the unique columns), a row that would break that constraint is skipped. Returns how many were sent.
+
+    PostgreSQL: COPY (into a temporary table first when conflicts are to be skipped), one round trip per table.
+    SQLite: one prepared statement, executemany.
+    """
     rows = list(rows)
     if not rows:
         return 0
@@ -52,23 +57,53 @@ def insert_rows(table: sa.Table, rows: Iterable[Mapping[str, Any]], *, on_confli
     names = list(rows[0].keys())
     columns = [table.c[name] for name in names]
     convert = [_converter(column, dialect.name) for column in columns]
-    if dialect.paramstyle == "qmark":
-        marks = ", ".join("?" for _ in names)
-    else:
-        marks = ", ".join("%s" for _ in names)
-    sql = f'INSERT INTO {table.name} ({", ".join(names)}) VALUES ({marks})'
+    values = [tuple(f(row[name]) if f else row[name] for name, f in zip(names, convert)) for row in rows]
     conflict = list(on_conflict_do_nothing)
+    column_list = ", ".join(names)
+    if dialect.name == "postgresql":
+        _copy_insert(connection, table.name, column_list, values, conflict)
+        return len(values)
+    sql = f'INSERT INTO {table.name} ({column_list}) VALUES ({", ".join("?" for _ in names)})'
     if conflict:
         sql += f' ON CONFLICT ({", ".join(conflict)}) DO NOTHING'
-    values = [tuple(f(row[name]) if f else row[name] for name, f in zip(names, convert)) for row in rows]
     connection.exec_driver_sql(sql, values)
     return len(values)
 
 
-def execute_many(sql_qmark: str, values: list[tuple]) -> None:
-    """Run one statement for many parameter tuples; write it with ? placeholders (converted for psycopg)."""
-    if not values:
+def _copy_insert(connection, table: str, column_list: str, values: list[tuple], conflict: list[str]) -> None:
+    cursor = connection.connection.dbapi_connection.cursor()
+    target = table
+    if conflict:
+        # Only the columns sent, no constraints: the target table's unique index decides at the INSERT.
+        target = f"bulk_{table}_{zlib.crc32(column_list.encode()):x}"
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {target} ON COMMIT DROP AS "
+                       f"SELECT {column_list} FROM {table} WITH NO DATA")
+        cursor.execute(f"TRUNCATE {target}")
+    with cursor.copy(f"COPY {target} ({column_list}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
+    if conflict:
+        cursor.execute(f"INSERT INTO {table} ({column_list}) SELECT {column_list} FROM {target} "
+                       f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING")
+        cursor.execute(f"TRUNCATE {target}")
+
+
+def add_to_column(table: str, column: str, deltas: list[tuple[int, int]]) -> None:
+    """`column = column + delta` for many rows by id ((id, delta) pairs, applied in id order); a CHECK
+    constraint on the column still refuses any result it forbids."""
+    if not deltas:
         return
+    deltas = sorted(deltas)
     connection = db.session.connection()
-    sql = sql_qmark if connection.dialect.paramstyle == "qmark" else sql_qmark.replace("?", "%s")
-    connection.exec_driver_sql(sql, values)
+    if connection.dialect.name != "postgresql":
+        connection.exec_driver_sql(f"UPDATE {table} SET {column} = {column} + ? WHERE id = ?",
+                                   [(delta, row_id) for row_id, delta in deltas])
+        return
+    cursor = connection.connection.dbapi_connection.cursor()
+    cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS bulk_deltas (id bigint, delta bigint) ON COMMIT DROP")
+    cursor.execute("TRUNCATE bulk_deltas")
+    with cursor.copy("COPY bulk_deltas (id, delta) FROM STDIN") as copy:
+        for row in deltas:
+            copy.write_row(row)
+    cursor.execute(f"UPDATE {table} AS t SET {column} = t.{column} + d.delta FROM bulk_deltas AS d WHERE t.id = d.id")
+    cursor.execute("TRUNCATE bulk_deltas")

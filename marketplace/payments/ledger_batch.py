@@ -136,5 +136,5 @@ def _move_guarded(fresh, accounts: dict[str, int]) -> None:
         for name, amount in entries.items():
             if _account(name).is_guarded:
                 deltas[accounts[name]] += amount
-    bulk.execute_many("UPDATE ledger_accounts SET balance_cents = balance_cents + ? WHERE id = ?",
-                      [(delta, account_id) for account_id, delta in sorted(deltas.items()) if delta])
+    bulk.add_to_column("ledger_accounts", "balance_cents",
+                       [(account_id, delta) for account_id, delta in deltas.items() if delta])
