@@ -154,7 +154,23 @@ class Config:
     ASSIGNMENT_MAX_CLAIM = _env_int("ASSIGNMENT_MAX_CLAIM", 20)
     ASSIGNMENT_MAX_ANSWER_BYTES = _env_int("ASSIGNMENT_MAX_ANSWER_BYTES", 200_000)
     ASSIGNMENT_EXPIRY_WARNING_SECONDS = _env_int("ASSIGNMENT_EXPIRY_WARNING_SECONDS", 300)
-    WORK_TIME_PROVIDER = os.environ.get("WORK_TIME_PROVIDER", "")
+    WORK_TIME_PROVIDER = os.environ.get("WORK_TIME_PROVIDER", "marketplace.pay.clock:work_time")
+
+    # Pay room (README "Hourly pay"): the work page beats every HEARTBEAT_INTERVAL_SECONDS while the trainer
+    # is active (input within HEARTBEAT_ACTIVE_SECONDS); a session's row is written when its last activity
+    # would move by more than HEARTBEAT_WRITE_INTERVAL_SECONDS (or on a final beat). BUDGET_CHECK_SECONDS:
+    # the time a session may run on the escrow it reserved before the next budget check. Timesheets are
+    # approved automatically TIMESHEET_REVIEW_DAYS after their week ends; a disputed session goes to an admin
+    # when the trainer has not answered in DISPUTE_ANSWER_DAYS. Payroll: weekday (0 = Monday) and UTC hour.
+    HEARTBEAT_INTERVAL_SECONDS = _env_int("HEARTBEAT_INTERVAL_SECONDS", 30)
+    HEARTBEAT_ACTIVE_SECONDS = _env_int("HEARTBEAT_ACTIVE_SECONDS", 120)
+    HEARTBEAT_WRITE_INTERVAL_SECONDS = _env_int("HEARTBEAT_WRITE_INTERVAL_SECONDS", 150)
+    BUDGET_CHECK_SECONDS = _env_int("BUDGET_CHECK_SECONDS", 600)
+    TIMESHEET_REVIEW_DAYS = _env_int("TIMESHEET_REVIEW_DAYS", 3)
+    DISPUTE_ANSWER_DAYS = _env_int("DISPUTE_ANSWER_DAYS", 5)
+    PAYROLL_WEEKDAY = _env_int("PAYROLL_WEEKDAY", 0)
+    PAYROLL_HOUR_UTC = _env_int("PAYROLL_HOUR_UTC", 9)
+    BONUS_MAX_CENTS = _env_int("BONUS_MAX_CENTS", 100_000)
     # quality room: fn(job_id, worker_id, position) -> bool, the per-slot gold decision ("" turns the mix off)
     GOLD_MIX_PROVIDER = os.environ.get("GOLD_MIX_PROVIDER", "marketplace.quality.placement:gold_slot")
 

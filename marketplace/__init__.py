@@ -32,13 +32,13 @@ SETTINGS_ITEMS = [
 # Navigation per role: (endpoint, label). Items appear only when their room is installed.
 NAV = {
     "worker": [("assignment.my_work", "My work"), ("quality.my_quality", "Quality"),
-               ("assessments.index", "Assessments"), ("pay.timesheets", "Timesheets"), ("payments.wallet", "Wallet"),
-               ("moderation.my_appeals", "Appeals")],
-    "requester": [("jobs.my_jobs", "My jobs"), ("payments.funds", "Funds"),
-                  ("moderation.requester_blocks", "Blocked trainers")],
+               ("assessments.index", "Assessments"), ("pay.timesheets", "Timesheets"), ("earnings.dashboard", "Earnings"),
+               ("payments.wallet", "Wallet"), ("moderation.my_appeals", "Appeals")],
+    "requester": [("jobs.my_jobs", "My jobs"), ("pay.timesheets", "Timesheets"), ("pay_spend.spend", "Spend"),
+                  ("payments.funds", "Funds"), ("moderation.requester_blocks", "Blocked trainers")],
     "admin": [("admin.dashboard", "Admin"), ("assessments.review_queue", "Reviews"),
-              ("moderation.admin_appeals", "Appeals"), ("payments.admin_overview", "Money"),
-              ("admin.audit_log", "Audit log")],
+              ("moderation.admin_appeals", "Appeals"), ("pay.timesheets", "Time disputes"),
+              ("payments.admin_overview", "Money"), ("admin.audit_log", "Audit log")],
 }
 
 

@@ -53,27 +53,20 @@ def make_admin(**kw) -> User:
 def make_job(requester=None, *, kind: str = "classification", status: str = "draft", config=None,
              tasks: int = 0, commit: bool = True, **fields):
     """A job (draft by default) with a valid configuration for its kind and, optionally, `tasks` tasks."""
-    from marketplace.jobs.kinds import KINDS, validate_config
-    from marketplace.jobs.models import Job, Task
 
-    requester = requester or make_requester()
-    values = {"title": f"{kind.replace('_', ' ').capitalize()} job", "hourly_rate_cents": 2000,
-              "budget_cents": 10_000, "est_minutes_per_task": 5}
-    values.update(fields)
-    job = Job(requester_id=requester.id, kind=kind, status=status,
-              config=validate_config(kind, config or KINDS[kind].example_config), **values)
-    db.session.add(job)
-    db.session.flush()
-    if tasks:
-        example = KINDS[kind].example_task
-        if kind == "bounding_boxes":
-            example = {"image": f"images/job-{job.id}/x.png", "width": 640, "height": 480, "original_name": "x.png"}
-        db.session.add_all([Task(job_id=job.id, seq=i + 1, payload=dict(example), external_id=f"t{i + 1}")
-                            for i in range(tasks)])
-        job.task_count = tasks
-    if commit:
-        db.session.commit()
-    return job
+def fund_escrow(job, cents: int) -> None:
+    """Put `cents` into the job's escrow as publishing does (a card top-up, then funds to escrow); no commit."""
+    from marketplace.payments import ledger
+    n = next(_counter)
+    ledger.post(f"test-topup:{job.requester_id}:{n}", {ledger.STRIPE_CLEARING: -cents,
+                                                      ledger.requester_funds(job.requester_id): cents},
+                kind="top_up", description="Funds added by card (test)")
+    ledger.ensure_account(ledger.job_escrow(job.id), user_id=job.requester_id)
+    ledger.post(f"test-escrow:{job.id}:{n}", {ledger.requester_funds(job.requester_id): -cents,
+                                              ledger.job_escrow(job.id): cents},
+                kind="escrow_fund", description=f"Budget moved into escrow for job #{job.id} (test)")
+
+
 # Due process (moderation room).
 SANCTION_REASON = ("Submitted 40 answers in 90 seconds on the sentiment job, far too fast to have read the posts; "
                    "12 of 14 gold items were wrong.")
@@ -170,9 +163,10 @@ def answer_attempt(attempt, *, right: set[int] | None = None, rationale: str = "
 # --- Work engine ---------------------------------------------------------------------------------------------
 
 def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: str = "classification",
-                  config=None, status: str = "published", commit: bool = True, **fields):
+                  config=None, status: str = "published", commit: bool = True, escrow: int | None = None,
+                  **fields):
     """A published job (work engine tests) with `tasks` tasks ("Post number N" for classification) and
-    `overlap` answers wanted per task."""
+    `overlap` answers wanted per task; its budget is in escrow (or `escrow` cents; 0 for none)."""
     from marketplace.core.time import utcnow
     from marketplace.jobs.kinds import KINDS, validate_config
     from marketplace.jobs.models import Job, Task
@@ -190,6 +184,10 @@ def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: st
                                                                            if kind == "classification" else {})})
                         for i in range(tasks)])
     job.task_count = tasks
+    if escrow is None:
+        escrow = job.budget_cents if status in ("published", "paused") else 0
+    if escrow:
+        fund_escrow(job, escrow)
     if commit:
         db.session.commit()
     else:

@@ -91,6 +91,8 @@ def check_may_claim(user, job: Job, now: datetime) -> None:
     if excl:  # only the content warning is left: it needs an explicit yes
         raise NotEligible(f"{excl[0].message} Accept it to start; you can stop at any time.", excl,
                           code="content_warning", status=409)
+    # Rooms above may refuse too (the pay room: the job's escrow must cover one more session).
+    emit("work.claiming", job=job, trainer=user, now=now)
 
 
 # --- claiming ----------------------------------------------------------------------------------------------

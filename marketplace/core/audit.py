@@ -8,6 +8,7 @@ from flask import g, has_request_context
 from sqlalchemy import event
 
 from ..extensions import db
+from . import bulk
 from .models import AuditEvent
 from .time import utcnow
 
@@ -32,6 +33,21 @@ def record(action: str, *, actor=None, subject_user=None, subject=None, reason: 
     )
     db.session.add(event_row)
     return event_row
+
+
+def record_many(action: str, rows: list[dict[str, Any]], *, actor=None) -> int:
+    """Bulk paths (weekly payroll): one insert for many audit rows of one action. Each row gives
+    subject_user, subject_type, subject_id, reason and data (as record() would). Returns how many."""
+    if not rows:
+        return 0
+    now = utcnow()
+    request_id = g.get("request_id") if has_request_context() else None
+    bulk.insert_rows(AuditEvent.__table__, [
+        {"occurred_at": now, "actor_id": _id(actor), "action": action, "subject_user_id": _id(row.get("subject_user")),
+         "subject_type": row.get("subject_type"), "subject_id": str(row["subject_id"]) if row.get("subject_id")
+         is not None else None, "reason": row.get("reason", ""), "data": row.get("data") or {},
+         "request_id": request_id} for row in rows])
+    return len(rows)
 
 
 def _id(value):

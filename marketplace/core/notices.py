@@ -9,6 +9,7 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 
 from ..extensions import db
+from . import bulk
 from .models import Notice, OutboundEmail
 from .time import utcnow
 
@@ -30,6 +31,24 @@ def notify(user, subject: str, body: str, *, link: str | None = None, category: 
         db.session.add(OutboundEmail(to_address=user.email, subject=subject[:200], body=text,
                                      created_at=utcnow(), next_attempt_at=utcnow()))
     return notice
+
+
+def notify_many(messages: list[dict], *, category: str = "general") -> int:
+    """Bulk paths (weekly payroll): many notices in one insert, each with its e-mail (rows give user_id,
+    email, subject, body and optionally link). Returns how many."""
+    if not messages:
+        return 0
+    now = utcnow()
+    bulk.insert_rows(Notice.__table__, [
+        {"user_id": m["user_id"], "subject": m["subject"][:200], "body": m["body"], "link": m.get("link"),
+         "category": category, "is_banner": False, "created_at": now} for m in messages])
+    emails = [{"to_address": m["email"], "subject": m["subject"][:200],
+               "body": m["body"] + (f"\n\nOpen FairTrain to read more: {m['link']}" if m.get("link") else ""),
+               "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now}
+              for m in messages if m.get("email")]
+    if emails:
+        bulk.insert_rows(OutboundEmail.__table__, emails)
+    return len(messages)
 
 
 def unread_count(user_id: int) -> int:

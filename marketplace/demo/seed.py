@@ -99,6 +99,10 @@ from . import quality as _quality  # noqa: E402  (a room's step, appended in ord
 
 STEPS.append(_quality.seed)
 
+from . import pay as _pay  # noqa: E402  (the pay room's step: sessions, timesheets, a dispute, a payday)
+
+STEPS.append(_pay.seed)
+
 
 def seed_all() -> list[tuple[str, str, str]]:
     logins: list[tuple[str, str, str]] = []

@@ -13,6 +13,7 @@ def provider(user_id, now):
 @pytest.fixture
 def worked(app):
     """Set a trainer's measured time: worked(user, week_minutes=..., job={job_id: minutes}, today_minutes=...)."""
+    before = app.config["WORK_TIME_PROVIDER"]
     app.config["WORK_TIME_PROVIDER"] = "tests.assignment.conftest:provider"
 
     def _set(user, *, week_minutes=0, job=None, today_minutes=0):
@@ -21,7 +22,7 @@ def worked(app):
                                    today_seconds=today_minutes * 60)
     yield _set
     WORKED.clear()
-    app.config["WORK_TIME_PROVIDER"] = ""
+    app.config["WORK_TIME_PROVIDER"] = before  # the app's own provider (the pay room's clock) for later tests
 
 
 GOOD = {"labels": ["Neither"], "justification": "No group is attacked and nothing is abusive."}

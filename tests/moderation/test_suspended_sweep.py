@@ -34,6 +34,9 @@ EXPECTED_GUARDED: set[str] = {
     # pay and payments rooms add theirs here as they land.
     # Quality: taking and deciding peer reviews (judging others' work), and the requester's bulk review.
     "quality_peer.start", "quality_peer.decide", "quality_requester.bulk_review",
+    "jobs.new_job", "jobs.new_job_basics", "jobs.publish", "jobs.resume", "jobs.add_funds",
+    "job_tasks.upload", "api_jobs.create_job", "api_jobs.publish_job", "api_jobs.resume_job", "api_jobs.add_budget",
+    "api_jobs.upload_tasks",
     # jobs, assignment, pay and api rooms add theirs here as they land, e.g.
     # "assessments.start_attempt", "assignment.claim_task", "jobs.publish_job"
 }
@@ -76,6 +79,25 @@ OPEN_POSTS = {
     "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up", "payments.connect_payout_account",
     "payments.retry_payout", "payments.run_reconciliation", "payments.admin_refund", "payments.admin_pay_trainer",
     "payments.lift_freeze",
+    # A suspended requester may still stop spending: edit, pause or close their jobs; and manage API tokens.
+    "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay", "jobs.pause", "jobs.close",
+    "api_jobs.pause_job", "api_jobs.close_job", "api.tokens", "api.revoke_token",
+    # Not yet wearing the guard in this branch (the work engine's later commits add it): starting work is
+    # refused to a suspended trainer by assignment.services.check_may_claim itself ("code": "suspended").
+    "assignment.start", "api_work.claim", "work_progress.approve", "work_progress.reject", "jobs.accept_warning",
+    # Finishing a task already held (work in progress): saving a draft, submitting, returning it.
+    "assignment.submit", "assignment.save_draft", "assignment.give_back",
+    "api_work.submit", "api_work.save_draft", "api_work.give_back",
+    # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
+    "payments.withdraw", "payments.payout_account", "payments.stripe_webhook", "payments.connect_payout_account",
+    # Money in and admins' money work: adding funds by card, payouts, refunds, reconciliation, freezes.
+    "payments.start_top_up", "payments.check_top_up", "payments.pay_top_up", "payments.admin_pay_trainer",
+    "payments.retry_payout", "payments.admin_refund", "payments.run_reconciliation", "payments.lift_freeze",
+    # Pay: time already worked is recorded and paid whatever a person's standing (the heartbeat refuses NEW
+    # sessions to a suspended trainer itself, and lets the task in hand finish); a suspended trainer answers
+    # disputes about their pay; requesters approve, dispute and pay bonuses (paying people); admins decide.
+    "pay.heartbeat", "pay.answer_dispute", "pay.approve", "pay.dispute_session", "pay.withdraw_dispute",
+    "pay.decide_dispute", "pay_spend.bonus",
 }
 
 # Pages a suspended person must always reach, checked for whichever of them exist in this build.
@@ -84,6 +106,7 @@ MUST_STAY_OPEN = {
     "accounts.standing", "accounts.profile", "moderation.conduct", "moderation.sanction_detail",
     "moderation.block_detail", "moderation.my_appeals", "moderation.file_appeal", "moderation.appeal_detail",
     "moderation.appeal_attachment", "payments.wallet", "payments.withdraw", "pay.timesheets",
+    "earnings.dashboard",
 }
 
 

@@ -1,0 +1,94 @@
+"""Weekly payroll: each trainer paid once per week whatever the scheduler does; money waits, with a reason."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.core.models import Notice
+from marketplace.extensions import db
+from marketplace.pay.models import PayStatement
+from marketplace.payments import payroll_run, services as money
+from marketplace.payments.models import Payout
+from tests.factories import make_payout_ready_trainer, make_trainer
+
+UTC = timezone.utc
+PAYDAY = datetime(2028, 1, 3, 9, 0, tzinfo=UTC)  # Monday of 2028-W01: pays 2027-W52
+BEFORE = PAYDAY - timedelta(minutes=1)
+
+
+def earned(trainer, cents: int, key: str | None = None) -> None:
+    money.pay_onboarding(trainer, cents, key or f"test-earning:{trainer.id}:{cents}")
+    db.session.commit()
+
+
+def payouts_of(trainer):
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(Payout).where(Payout.trainer_id == trainer.id)))
+
+
+def test_payroll_pays_once_per_trainer_per_week_even_when_the_scheduler_runs_twice():
+    ready = make_payout_ready_trainer()
+    earned(ready, 4200)
+    assert payroll_run.weekly_payroll(BEFORE) == 0  # not payday yet
+    assert payroll_run.weekly_payroll(PAYDAY) == 1
+    earned(ready, 1800, "later")  # approved after the run: waits for next week
+    assert payroll_run.weekly_payroll(PAYDAY + timedelta(hours=1)) == 0
+    assert payroll_run.weekly_payroll(PAYDAY + timedelta(days=3)) == 0
+    [payout] = payouts_of(ready)
+    assert (payout.amount_cents, payout.request_key, payout.status) == (4200, f"payroll:{ready.id}:2027-W52", "paid")
+    assert money.trainer_balances(ready) == money.TrainerBalances(payable=1800, pending=0, paid_out=4200)
+    assert payroll_run.weekly_payroll(PAYDAY + timedelta(days=7)) == 1  # next week: the 1,800
+    assert money.trainer_balances(ready).paid_out == 6000
+
+
+def test_a_restart_mid_run_finishes_the_run_without_paying_anyone_twice(monkeypatch):
+    trainers = [make_payout_ready_trainer() for _ in range(3)]
+    for trainer in trainers:
+        earned(trainer, 2000)
+    monkeypatch.setattr(payroll_run, "BATCH", 1)
+    real = payroll_run._write_batch
+    calls = {"n": 0}
+
+    def crash_on_second_batch(*args, **kw):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("the scheduler process was killed")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(payroll_run, "_write_batch", crash_on_second_batch)
+    with pytest.raises(RuntimeError):
+        payroll_run.run(PAYDAY, send=False)
+    db.session.rollback()
+    assert sum(len(payouts_of(t)) for t in trainers) == 1  # the first batch was committed
+    monkeypatch.setattr(payroll_run, "_write_batch", real)
+    payroll_run.run(PAYDAY + timedelta(minutes=5))  # the restarted scheduler
+    payroll_run.run(PAYDAY + timedelta(minutes=6))
+    assert [len(payouts_of(t)) for t in trainers] == [1, 1, 1]
+    assert all(money.trainer_balances(t).paid_out == 2000 for t in trainers)
+
+
+def test_money_waits_for_a_payout_account_and_the_trainer_is_told_once_what_to_do():
+    waiting = make_trainer()
+    earned(waiting, 3000)
+    payroll_run.weekly_payroll(PAYDAY)
+    payroll_run.weekly_payroll(PAYDAY + timedelta(hours=1))
+    assert payouts_of(waiting) == []
+    assert money.trainer_balances(waiting).payable == 3000
+    notices = list(db.session.scalars(sa.select(Notice).where(Notice.user_id == waiting.id)))
+    assert len(notices) == 1 and "payout account" in notices[0].body and "waits" in notices[0].body
+    statement = db.session.scalar(sa.select(PayStatement).where(PayStatement.trainer_id == waiting.id))
+    assert (statement.outcome, statement.reason_code) == ("held", "account_not_ready")
+
+
+def test_suspended_trainers_are_paid_what_they_earned_and_small_balances_carry_over():
+    suspended = make_payout_ready_trainer(status="suspended")
+    small = make_payout_ready_trainer()
+    earned(suspended, 2500)
+    earned(small, 400)  # below the $10 minimum
+    payroll_run.weekly_payroll(PAYDAY)
+    assert [p.amount_cents for p in payouts_of(suspended)] == [2500]
+    assert payouts_of(small) == []
+    statement = db.session.scalar(sa.select(PayStatement).where(PayStatement.trainer_id == small.id))
+    assert statement.reason_code == "below_minimum" and "carried to next week" in statement.message
