@@ -53,6 +53,28 @@ def make_admin(**kw) -> User:
 def make_job(requester=None, *, kind: str = "classification", status: str = "draft", config=None,
              tasks: int = 0, commit: bool = True, **fields):
     """A job (draft by default) with a valid configuration for its kind and, optionally, `tasks` tasks."""
+    from marketplace.jobs.kinds import KINDS, validate_config
+    from marketplace.jobs.models import Job, Task
+
+    requester = requester or make_requester()
+    values = {"title": f"{kind.replace('_', ' ').capitalize()} job", "hourly_rate_cents": 2000,
+              "budget_cents": 10_000, "est_minutes_per_task": 5}
+    values.update(fields)
+    job = Job(requester_id=requester.id, kind=kind, status=status,
+              config=validate_config(kind, config or KINDS[kind].example_config), **values)
+    db.session.add(job)
+    db.session.flush()
+    if tasks:
+        example = KINDS[kind].example_task
+        if kind == "bounding_boxes":
+            example = {"image": f"images/job-{job.id}/x.png", "width": 640, "height": 480, "original_name": "x.png"}
+        db.session.add_all([Task(job_id=job.id, seq=i + 1, payload=dict(example), external_id=f"t{i + 1}")
+                            for i in range(tasks)])
+        job.task_count = tasks
+    if commit:
+        db.session.commit()
+    return job
+
 
 def fund_escrow(job, cents: int) -> None:
     """Put `cents` into the job's escrow as publishing does (a card top-up, then funds to escrow); no commit."""
