@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..assignment import review as assignment_review
+from ..assignment.models import Assignment
 from ..core import audit, notices
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.time import utcnow
@@ -99,7 +100,9 @@ def decide_dispute(dispute_id: int, actor, outcome: str, reason: str, *,
         raise Conflict("This dispute was already decided.")
     review = dispute.review
     if outcome == "overturned" and review.decision == "reject":
-        assignment_review.reinstate(review.item.assignment_id, actor, reason, now=now)
+        status = db.session.scalar(sa.select(Assignment.status).where(Assignment.id == review.item.assignment_id))
+        if status == "rejected":  # an appeal (moderation) may have reinstated it already
+            assignment_review.reinstate(review.item.assignment_id, actor, reason, now=now)
     audit.record("quality.dispute_decided", actor=actor, subject_user=dispute.worker_id, subject=dispute,
                  reason=reason, data={"job_id": job.id, "review_id": review.id, "outcome": outcome,
                                       "reviewer_id": review.reviewer_id})

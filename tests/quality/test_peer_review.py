@@ -189,3 +189,19 @@ def test_answers_approved_another_way_leave_the_review_queue(qualified):
     with pytest.raises(Conflict):
         peer.claim_review(job, reviewer)
     assert db.session.get(Assignment, assignment.id).status == "approved"
+
+
+def test_a_dispute_can_still_be_overturned_after_an_appeal_reinstated_the_answer(qualified):
+    from marketplace.assignment import review as assignment_review
+    job = _peer_job()
+    author, reviewer = make_trainer(), make_trainer()
+    qualified[reviewer.id] = {REVIEWER_KEY}
+    (assignment,) = _answered(job, author, label=RIGHT)
+    review = peer.claim_review(job, reviewer)
+    peer.decide(review.id, reviewer, "reject", reason=REASON)
+    dispute = disputes.dispute_review(review.id, author, "The post is rude but attacks nobody for who they are.")
+    assignment_review.reinstate(assignment.id, make_admin(), "Reinstated on appeal by another admin.")
+    disputes.decide_dispute(dispute.id, job.requester, "overturned", "Agreed: no protected group is attacked.")
+    db.session.commit()
+    db.session.refresh(assignment)
+    assert assignment.status == "approved" and dispute.status == "overturned"
