@@ -120,12 +120,20 @@ class Config:
     QUALITY_GOLD_RATE_START = float(os.environ.get("QUALITY_GOLD_RATE_START", "0.10"))
     QUALITY_GOLD_RATE_FLOOR = float(os.environ.get("QUALITY_GOLD_RATE_FLOOR", "0.02"))
     QUALITY_GOLD_HALF_LIFE = float(os.environ.get("QUALITY_GOLD_HALF_LIFE", "200"))
+    # Peer review hold time; jobs up to this many answers get agreement computed while the requester waits
+    # (bigger ones by the scheduled snapshot); how many jobs one scheduled run re-snapshots.
+    QUALITY_REVIEW_RESERVATION_MINUTES = _env_int("QUALITY_REVIEW_RESERVATION_MINUTES", 20)
+    QUALITY_ON_DEMAND_MAX_ANSWERS = _env_int("QUALITY_ON_DEMAND_MAX_ANSWERS", 5000)
+    QUALITY_SNAPSHOT_JOBS_PER_RUN = _env_int("QUALITY_SNAPSHOT_JOBS_PER_RUN", 20)
 
     # Code-review sandbox (assignment/sandbox.py): the limits of one "Run tests" press.
     SANDBOX_CPU_SECONDS = _env_int("SANDBOX_CPU_SECONDS", 10)
     SANDBOX_MEMORY_MB = _env_int("SANDBOX_MEMORY_MB", 512)
     SANDBOX_WALL_SECONDS = _env_int("SANDBOX_WALL_SECONDS", 20)
     SANDBOX_OUTPUT_BYTES = _env_int("SANDBOX_OUTPUT_BYTES", 64 * 1024)
+    # Work pages: "Run tests" presses per trainer (each runs the sandbox) and Markdown previews of writing.
+    CODE_RUN_RATE_LIMIT = os.environ.get("CODE_RUN_RATE_LIMIT", "6 per minute;60 per hour")
+    PREVIEW_RATE_LIMIT = os.environ.get("PREVIEW_RATE_LIMIT", "60 per minute")
 
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
 
@@ -163,6 +171,8 @@ class Config:
     PAYROLL_WEEKDAY = _env_int("PAYROLL_WEEKDAY", 0)
     PAYROLL_HOUR_UTC = _env_int("PAYROLL_HOUR_UTC", 9)
     BONUS_MAX_CENTS = _env_int("BONUS_MAX_CENTS", 100_000)
+    # quality room: fn(job_id, worker_id, position) -> bool, the per-slot gold decision ("" turns the mix off)
+    GOLD_MIX_PROVIDER = os.environ.get("GOLD_MIX_PROVIDER", "marketplace.quality.placement:gold_slot")
 
     @classmethod
     def load_secret_key(cls) -> str:

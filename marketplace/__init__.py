@@ -31,9 +31,9 @@ SETTINGS_ITEMS = [
 
 # Navigation per role: (endpoint, label). Items appear only when their room is installed.
 NAV = {
-    "worker": [("assignment.my_work", "My work"), ("assessments.index", "Assessments"),
-               ("pay.timesheets", "Timesheets"), ("earnings.dashboard", "Earnings"), ("payments.wallet", "Wallet"),
-               ("moderation.my_appeals", "Appeals")],
+    "worker": [("assignment.my_work", "My work"), ("quality.my_quality", "Quality"),
+               ("assessments.index", "Assessments"), ("pay.timesheets", "Timesheets"), ("earnings.dashboard", "Earnings"),
+               ("payments.wallet", "Wallet"), ("moderation.my_appeals", "Appeals")],
     "requester": [("jobs.my_jobs", "My jobs"), ("pay.timesheets", "Timesheets"), ("pay_spend.spend", "Spend"),
                   ("payments.funds", "Funds"), ("moderation.requester_blocks", "Blocked trainers")],
     "admin": [("admin.dashboard", "Admin"), ("assessments.review_queue", "Reviews"),

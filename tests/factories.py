@@ -50,36 +50,29 @@ def make_admin(**kw) -> User:
     return make_user("admin", **kw)
 
 
-def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: str = "classification",
-                  config=None, status: str = "published", commit: bool = True, escrow: int | None = None,
-                  **fields):
-    """A published job (work engine tests) with `tasks` tasks of its kind's example payload and `overlap`
-    answers wanted per task; its budget is in escrow (or `escrow` cents; 0 for none)."""
-    from marketplace.core.time import utcnow
+def make_job(requester=None, *, kind: str = "classification", status: str = "draft", config=None,
+             tasks: int = 0, commit: bool = True, **fields):
+    """A job (draft by default) with a valid configuration for its kind and, optionally, `tasks` tasks."""
     from marketplace.jobs.kinds import KINDS, validate_config
     from marketplace.jobs.models import Job, Task
 
     requester = requester or make_requester()
-    values = {"title": "Judge hate speech in posts", "hourly_rate_cents": 2000, "budget_cents": 100_000,
-              "est_minutes_per_task": 2, "reservation_minutes": 30, "published_at": utcnow()}
+    values = {"title": f"{kind.replace('_', ' ').capitalize()} job", "hourly_rate_cents": 2000,
+              "budget_cents": 10_000, "est_minutes_per_task": 5}
     values.update(fields)
-    job = Job(requester_id=requester.id, kind=kind, status=status, answers_per_task=overlap,
+    job = Job(requester_id=requester.id, kind=kind, status=status,
               config=validate_config(kind, config or KINDS[kind].example_config), **values)
     db.session.add(job)
     db.session.flush()
-    payload = KINDS[kind].example_task
-    db.session.add_all([Task(job_id=job.id, seq=i + 1, payload={**payload, **({"text": f"Post number {i + 1}"}
-                                                                           if kind == "classification" else {})})
-                        for i in range(tasks)])
-    job.task_count = tasks
-    if escrow is None:
-        escrow = job.budget_cents if status in ("published", "paused") else 0
-    if escrow:
-        fund_escrow(job, escrow)
+    if tasks:
+        example = KINDS[kind].example_task
+        if kind == "bounding_boxes":
+            example = {"image": f"images/job-{job.id}/x.png", "width": 640, "height": 480, "original_name": "x.png"}
+        db.session.add_all([Task(job_id=job.id, seq=i + 1, payload=dict(example), external_id=f"t{i + 1}")
+                            for i in range(tasks)])
+        job.task_count = tasks
     if commit:
         db.session.commit()
-    else:
-        db.session.flush()
     return job
 
 
@@ -187,6 +180,83 @@ def answer_attempt(attempt, *, right: set[int] | None = None, rationale: str = "
                                                  rationale=rationale if item.rationale_required else None)
     user = db.session.get(User, attempt.user_id)
     services.save_answers(attempt, user, answers, now=now)
+
+
+# --- Work engine ---------------------------------------------------------------------------------------------
+
+def make_open_job(requester=None, *, tasks: int = 10, overlap: int = 1, kind: str = "classification",
+                  config=None, status: str = "published", commit: bool = True, escrow: int | None = None,
+                  **fields):
+    """A published job (work engine tests) with `tasks` tasks ("Post number N" for classification) and
+    `overlap` answers wanted per task; its budget is in escrow (or `escrow` cents; 0 for none)."""
+    from marketplace.core.time import utcnow
+    from marketplace.jobs.kinds import KINDS, validate_config
+    from marketplace.jobs.models import Job, Task
+
+    requester = requester or make_requester()
+    values = {"title": "Judge hate speech in posts", "hourly_rate_cents": 2000, "budget_cents": 100_000,
+              "est_minutes_per_task": 2, "reservation_minutes": 30, "published_at": utcnow()}
+    values.update(fields)
+    job = Job(requester_id=requester.id, kind=kind, status=status, answers_per_task=overlap,
+              config=validate_config(kind, config or KINDS[kind].example_config), **values)
+    db.session.add(job)
+    db.session.flush()
+    payload = KINDS[kind].example_task
+    db.session.add_all([Task(job_id=job.id, seq=i + 1, payload={**payload, **({"text": f"Post number {i + 1}"}
+                                                                           if kind == "classification" else {})})
+                        for i in range(tasks)])
+    job.task_count = tasks
+    if escrow is None:
+        escrow = job.budget_cents if status in ("published", "paused") else 0
+    if escrow:
+        fund_escrow(job, escrow)
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
+    return job
+
+
+def make_kind_job(kind: str, payloads: list[dict], *, config=None, **fields):
+    """A published job of `kind` whose tasks carry the given payloads (work interface tests)."""
+    from marketplace.jobs.models import Task
+
+    job = make_open_job(tasks=0, kind=kind, config=config, commit=False, **fields)
+    db.session.add_all([Task(job_id=job.id, seq=i + 1, payload=p, external_id=f"k{i + 1}") for i, p in enumerate(payloads)])
+    job.task_count = len(payloads)
+    db.session.commit()
+    return job
+
+# --- Quality room --------------------------------------------------------------------------------------------
+
+def answer_task(task, trainer, answer, *, now=None):
+    """A trainer answers one given task: a reservation as the claim would make it, then the real submit
+    (so the rooms above react to "assignment.submitted" as in production)."""
+    from datetime import timedelta
+
+    from marketplace.assignment import services as work
+    from marketplace.assignment.models import Assignment
+    from marketplace.core.time import utcnow
+    from marketplace.jobs.models import Task
+
+    now = now or utcnow()
+    assignment = Assignment(job_id=task.job_id, task_id=task.id, worker_id=trainer.id, status="reserved",
+                            reserved_at=now, expires_at=now + timedelta(minutes=30), review_reason="", return_note="")
+    db.session.add(assignment)
+    db.session.execute(Task.__table__.update().where(Task.id == task.id).values(holders=Task.holders + 1))
+    db.session.flush()
+    work.submit(assignment.id, trainer, answer, now=now)
+    db.session.commit()
+    return assignment
+
+
+def job_tasks(job):
+    """The job's tasks in order."""
+    import sqlalchemy as sa
+
+    from marketplace.jobs.models import Task
+    return list(db.session.scalars(sa.select(Task).where(Task.job_id == job.id).order_by(Task.seq)))
+
 
 def give_funds(requester, cents: int, key: str | None = None) -> None:
     """Credit a requester's available funds as a succeeded card top-up would (ledger only)."""

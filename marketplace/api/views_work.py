@@ -6,18 +6,27 @@ The same services as the work pages, so the same rules and the same error messag
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 
 from ..assignment import queue, schemas, services, states
 from ..assignment.models import Assignment
 from ..core.errors import NotFound, ValidationFailed
-from ..core.permissions import Role, role_required
 from ..core.time import utcnow
-from ..extensions import db
+from ..extensions import db, limiter
 from ..jobs.models import Job
+from . import work_openapi
+from .auth import api_view
 
 bp = Blueprint("api_work", __name__, url_prefix="/api/v1/work")
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"],
+              key_func=lambda: f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr)(bp)
+TRAINER = ("worker",)
+
+
+@bp.record_once
+def _document(state):
+    state.app.extensions.setdefault("openapi_paths", []).append(work_openapi.paths)
 
 PAGE_SIZE = 50
 
@@ -38,7 +47,7 @@ def _out(a: Assignment, now=None) -> dict:
 
 
 @bp.route("/jobs")
-@role_required(Role.WORKER)
+@api_view(roles=TRAINER, scope="work")
 def my_jobs():
     """Jobs I can start now (ranked) and jobs I cannot, each with its exclusion reasons."""
     q = queue.my_queue(current_user, utcnow())
@@ -50,7 +59,7 @@ def my_jobs():
 
 
 @bp.route("/jobs/<int:job_id>/claim", methods=["POST"])
-@role_required(Role.WORKER)
+@api_view(roles=TRAINER, scope="work", good_standing=True)
 def claim(job_id):
     """Hold up to k tasks of the job (reservations already held count), claiming new ones as needed."""
     body = _body(schemas.CLAIM)
@@ -60,12 +69,12 @@ def claim(job_id):
     now = utcnow()
     held = services.start_work(job, current_user, k=body["k"], accept_warning=body["accept_content_warning"],
                                now=now)
-    db.session.commit()
+    db.session.commit()  # let go of the write lock (SQLite) and the task rows before building the answer
     return jsonify({"assignments": [_out(a, now) for a in held]})
 
 
 @bp.route("/assignments")
-@role_required(Role.WORKER)
+@api_view(roles=TRAINER, scope="work")
 def my_assignments():
     """My assignments, newest first; ?status=reserved filters, ?before=<id> pages (cursor)."""
     query = sa.select(Assignment).where(Assignment.worker_id == current_user.id)
@@ -85,22 +94,21 @@ def my_assignments():
 
 
 @bp.route("/assignments/<int:assignment_id>")
-@role_required(Role.WORKER)
+@api_view(roles=TRAINER, scope="work")
 def get_assignment(assignment_id):
     return jsonify({"assignment": _out(services.get_own(assignment_id, current_user))})
 
 
 @bp.route("/assignments/<int:assignment_id>/draft", methods=["PUT", "POST"])
-@role_required(Role.WORKER)
+@api_view(roles=TRAINER, scope="work")
 def save_draft(assignment_id):
     body = _body(schemas.DRAFT)
     a = services.save_draft(assignment_id, current_user, body["draft"])
-    db.session.commit()
     return jsonify({"assignment": _out(a)})
 
 
 @bp.route("/assignments/<int:assignment_id>/submit", methods=["POST"])
-@role_required(Role.WORKER)
+@api_view(roles=TRAINER, scope="work")
 def submit(assignment_id):
     """Submit my answer (idempotent: the same answer again returns the same result); "next": true claims
     the next task of the job in the same transaction."""
@@ -114,11 +122,10 @@ def submit(assignment_id):
 
 
 @bp.route("/assignments/<int:assignment_id>/return", methods=["POST"])
-@role_required(Role.WORKER)
+@api_view(roles=TRAINER, scope="work")
 def give_back(assignment_id):
     """Return a task without penalty; the optional reason reaches the requester only in aggregate."""
     body = _body(schemas.RETURN)
     done, _, _ = services.return_and_next(assignment_id, current_user, reason=body.get("reason"),
                                           note=body.get("note", ""), then_next=False)
-    db.session.commit()
     return jsonify({"assignment": _out(done)})

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User
 from ..core import audit, notices
 from ..core.errors import Conflict, ValidationFailed
+from ..core.events import emit
 from ..core.time import utcnow
 from ..extensions import db
 from .models import Assessment, Attempt, Qualification, QualificationDecision, TrainerQualification
@@ -84,6 +85,8 @@ def _upsert(user_id: int, qualification: Qualification, *, source: str, attempt:
     holding.revoke_reason = ""
     holding.cycle_started_at = now  # attempt limits restart for the next re-certification
     db.session.flush()
+    # Rooms above react in this transaction (the quality room lifts a job removal whose way back this was).
+    emit("qualification.granted", user_id=user_id, key=qualification.key, now=now)
     return holding
 
 

@@ -14,6 +14,11 @@ Two statements per claim transaction (DESIGN.md section 5):
    update and insert run inside it.
 
 UNIQUE(task_id, worker_id) on assignments is the backstop: a task is never held twice by one trainer.
+
+Gold (known-answer) tasks measure every trainer, so a claim that asks for one (`want_gold=True`, decided by
+the quality room's gold mix through hooks.py) takes any gold task of the job the trainer has not had, past
+the job's overlap: it walks the partial index of gold tasks, and the task's counters move as usual (a gold
+task past its overlap stays closed to ordinary claims).
 """
 from __future__ import annotations
 
@@ -74,7 +79,13 @@ def begin_write() -> None:
         dbapi = conn.connection.dbapi_connection
         if dbapi.total_changes != conn.info.get("changes_at_begin", dbapi.total_changes):
             return  # it has written, so it already holds the write lock
-        session.commit()  # only read so far: ending it loses nothing
+        # Only read so far: ending it loses nothing. Objects stay loaded (what they say was read a moment ago;
+        # every decision that matters is re-checked by the conditional statements that follow).
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
     session.connection(execution_options={"sqlite_begin_immediate": True})
 
 
@@ -90,11 +101,13 @@ RELEASE = sa.text(
 
 GIVE_BACK = sa.text("UPDATE tasks SET holders = holders - :n, is_open = :reopen WHERE id = :task_id")
 
-_GOLD_FILTER = {None: "", True: " AND t.gold IS NOT NULL", False: " AND t.gold IS NULL"}
+_GOLD_FILTER = {None: "t.is_open AND t.holders < :overlap",
+                False: "t.is_open AND t.holders < :overlap AND t.gold IS NULL",
+                True: "t.gold IS NOT NULL"}  # gold measures everyone: no overlap limit (module docstring)
 
 _CANDIDATES = (
     "SELECT t.id FROM tasks t "
-    "WHERE t.job_id = :job_id AND t.is_open AND t.holders < :overlap{gold} "
+    "WHERE t.job_id = :job_id AND {gold} "
     # A job paused or closed while this claim was on its way hands out nothing.
     "AND EXISTS (SELECT 1 FROM jobs j WHERE j.id = :job_id AND j.status = 'published') "
     "AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id AND a.worker_id = :worker_id) "
@@ -113,7 +126,7 @@ _PG_CLAIM = (
 
 _SQLITE_BUMP = (
     "UPDATE tasks SET holders = holders + 1, is_open = (holders + 1 < :overlap) "
-    "WHERE id IN ({candidates}) AND holders < :overlap RETURNING id, seq")
+    "WHERE id IN ({candidates}){limit} RETURNING id, seq")
 
 _SQLITE_INSERT = sa.text(
     "INSERT INTO assignments (job_id, task_id, worker_id, status, reserved_at, expires_at, review_reason, "
@@ -127,7 +140,8 @@ def _statement(dialect: str, want_gold: bool | None, wait: bool = False) -> sa.T
     if dialect == "postgresql":
         skip = "" if wait else " SKIP LOCKED"
         return sa.text(_PG_CLAIM.format(candidates=candidates, skip=skip)).bindparams(_NOW, _EXPIRES)
-    return sa.text(_SQLITE_BUMP.format(candidates=candidates))
+    limit = "" if want_gold else " AND holders < :overlap"
+    return sa.text(_SQLITE_BUMP.format(candidates=candidates, limit=limit))
 
 
 def release_expired(job_id: int, now: datetime, *, reopen: bool = True) -> int:
@@ -151,8 +165,8 @@ def claim(job_id: int, *, overlap: int, worker_id: int, now: datetime, expires_a
     """Reserve up to `k` open tasks of the job for the trainer; returns the new assignment ids in task
     order (empty when no task is left for them). Call begin_write() first on SQLite.
 
-    `want_gold` True/False prefers gold / ordinary tasks (falling back to any task); None takes the job's
-    order (task sequence).
+    `want_gold` True/False prefers gold (any the trainer has not had, past the overlap) / ordinary tasks,
+    falling back to the job's order; None takes the job's order (task sequence).
     """
     session = db.session
     dialect = session.get_bind().dialect.name
@@ -167,7 +181,12 @@ def claim(job_id: int, *, overlap: int, worker_id: int, now: datetime, expires_a
         # reason to tell a trainer "no more tasks" (PyBossa's bug). Ask again, this time waiting for those
         # locks; PostgreSQL re-checks each row once it is free, so this returns nothing only when nothing
         # is left. Rows are locked in task order, so two waiting claims cannot deadlock.
-        ids = _claim_once(session, dialect, params, None, wait=True)
+        # A gold slot waits on gold first: gold tasks are shared by every trainer, so at a gold slot they are
+        # the ones most likely to be locked by other trainers' claims at this very moment.
+        if want_gold:
+            ids = _claim_once(session, dialect, params, True, wait=True)
+        if not ids:
+            ids = _claim_once(session, dialect, params, None, wait=True)
     return ids
 
 

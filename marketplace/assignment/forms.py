@@ -6,13 +6,24 @@ from wtforms import RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..core.errors import ValidationFailed
-from .states import RETURN_REASON_LABELS
+from . import kind_forms
+from .states import FLAG_REASONS, RETURN_REASON_LABELS
 
 
 class ReturnForm(FlaskForm):
     reason = RadioField("Why? (optional; the requester only sees totals, never who said what)",
-                        choices=list(RETURN_REASON_LABELS.items()), validators=[Optional()])
+                        choices=[(key, label) for key, label in RETURN_REASON_LABELS.items()
+                                 if key not in FLAG_REASONS], validators=[Optional()])
     note = TextAreaField("Anything the requester should know (optional)", validators=[Optional(), Length(max=1000)])
+
+
+class FlagForm(FlaskForm):
+    """Flag the task itself (broken or harmful): returned without penalty, and the requester is told why."""
+    flag = RadioField("What is wrong with the task?", choices=[(key, RETURN_REASON_LABELS[key]) for key in FLAG_REASONS],
+                      validators=[DataRequired(message="Choose broken or harmful.")])
+    flag_note = TextAreaField("What is wrong? The requester reads this (never your name).",
+                              validators=[DataRequired(message="Say what is wrong with the task."),
+                                          Length(min=10, max=1000, message="Write 10 to 1,000 characters.")])
 
 
 class RejectForm(FlaskForm):
@@ -21,11 +32,11 @@ class RejectForm(FlaskForm):
                                        Length(min=15, max=5000)])
 
 
-def answer_from_form(kind: str, config: dict, form) -> dict:
+def answer_from_form(kind: str, config: dict, form, assignment=None) -> dict:
     """The answer a work page posted, in the kind's answer shape (the service validates it).
 
-    Kinds get their own page section in templates/assignment/kinds/<kind>.html; a kind without one is
-    answered through the API for now.
+    Kinds get their own page section in templates/assignment/kinds/<kind>.html; every kind but classification
+    is read by kind_forms.py.
     """
     if kind == "classification":
         answer: dict = {"labels": [label for label in form.getlist("labels") if label]}
@@ -36,12 +47,11 @@ def answer_from_form(kind: str, config: dict, form) -> dict:
             raise ValidationFailed("Choose a label before submitting.", field="labels",
                                    errors={"labels": "choose at least one label"})
         return answer
-    raise ValidationFailed("Tasks of this kind are answered through the API for now; their page is on its way.",
-                           code="kind_not_in_browser")
+    return kind_forms.answer_from_form(kind, config, form, assignment)
 
 
 def draft_from_form(kind: str, form) -> dict:
     """What the work page autosaves: the fields as typed, unchecked (a draft may be half done)."""
     if kind == "classification":
         return {"labels": form.getlist("labels"), "justification": form.get("justification", "")[:5000]}
-    return {}
+    return kind_forms.draft_from_form(kind, form)

@@ -79,14 +79,16 @@ def supply_exclusions(supply: TaskSupply) -> list[Exclusion]:
 
 def work_exclusions(trainer: TrainerFacts, job: JobRules, hours: WeeklyHours,
                     supply: TaskSupply = TaskSupply(),
-                    catalogue: Mapping[str, QualificationInfo] | None = None) -> list[Exclusion]:
+                    catalogue: Mapping[str, QualificationInfo] | None = None,
+                    extra: Sequence[Exclusion] = ()) -> list[Exclusion]:
     """Every rule that keeps `trainer` from starting a task of `job` now (empty: they may start).
 
-    Order: the jobs room's rules (job state, standing, country, languages, expertise, qualifications, content
-    warning), then the weekly limits, then task supply (only when nothing else blocks, since "no task left"
-    is no reason to read when the trainer could not take one anyway).
+    Order: the jobs room's rules (job state, standing and moderation's sanctions and blocks, country, languages,
+    expertise, qualifications, content warning), then `extra` (rules of rooms above, e.g. a quality removal from
+    this job), then the weekly limits, then task supply (only when nothing else blocks, since "no task left" is
+    no reason to read when the trainer could not take one anyway).
     """
-    out = exclusions(trainer, job, catalogue) + hour_exclusions(hours)
+    out = exclusions(trainer, job, catalogue) + list(extra) + hour_exclusions(hours)
     if not any(e.blocking for e in out):
         out += supply_exclusions(supply)
     return out
@@ -144,6 +146,11 @@ EMPTY_REASONS = {
                      "the tests that grant them.",
     "country": "Jobs open now are limited to other countries.",
     "country_withdrawn": "Work from your country is on hold; the notice in your inbox explains.",
+    "requester_block": "Requesters of the jobs open now have blocked you from their jobs; you can appeal.",
+    "job_sanction": "You are barred from the jobs open now; the decisions in your record say why.",
+    "requester_sanction": "You are barred from the jobs open now; the decisions in your record say why.",
+    "quality_restriction": "A job's quality rule removed you from it; your quality page shows the rule, the "
+                           "evidence and how to return.",
 }
 
 

@@ -10,6 +10,7 @@ from ..core.time import UTCDateTime, utcnow
 from ..extensions import db
 from ..jobs.models import BigId, Task
 from . import states
+from .sandbox_report import STATUSES as CODE_RUN_STATUSES
 
 
 def _in(values) -> str:
@@ -73,3 +74,24 @@ class Assignment(db.Model):
 # mostly done costs no more to claim from than a fresh one. It belongs to the claim, hence declared here.
 CLAIM_INDEX = sa.Index("ix_tasks_claim", Task.job_id, Task.seq,
                        postgresql_where=sa.text("is_open"), sqlite_where=sa.text("is_open"))
+
+
+class CodeRun(db.Model):
+    """One press of "Run tests" on a code-review task: the sandbox's result, kept so the answer can carry the
+    last run (attached by the server at submission, so a trainer cannot claim tests passed that did not)."""
+
+    __tablename__ = "code_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("assignments.id", ondelete="CASCADE"))
+    worker_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    passed: Mapped[int] = mapped_column(default=0)
+    failed: Mapped[int] = mapped_column(default=0)
+    result: Mapped[dict] = mapped_column(sa.JSON)  # codetests.stored_result(): what the answer carries
+
+    __table_args__ = (
+        sa.CheckConstraint(f"status IN ({_in(CODE_RUN_STATUSES)})", name="status"),
+        sa.Index("ix_code_runs_assignment", "assignment_id", "id"),
+    )

@@ -66,25 +66,24 @@ def held_per_job(worker_id: int, now: datetime) -> dict[int, int]:
 
 
 def my_queue(user, now: datetime) -> Queue:
-    """Build the trainer's queue. Facts, time and accepted warnings are loaded once; task supply (two index
-    lookups) only for jobs the trainer could otherwise start."""
-    facts = services.trainer_facts(user, now)
+    """Build the trainer's queue: each live job's eligibility facts (the jobs room's, per job: moderation's
+    decisions can be about one job or one requester), the work rules, and task supply (two index lookups)
+    only for jobs the trainer could otherwise start."""
     time = worktime.work_time(user.id, now)
-    warnings = services.accepted_warnings(user.id)
     held = held_per_job(user.id, now)
+    catalogue = jobs.qualification_catalogue()
     queue = Queue(time=time)
     if user.weekly_cap_minutes is not None:
         queue.week_minutes_left = max(0, user.weekly_cap_minutes - time.week_minutes())
-    rules_by_job = {}
     for job in live_jobs():
-        excl = services.work_exclusions(user, job, now, facts=facts, time=time, warnings=warnings)
+        facts = jobs.trainer_facts(user, job, now)
+        excl = services.work_exclusions(user, job, now, facts=facts, time=time, catalogue=catalogue)
         if not matching.blocking(excl) and not held.get(job.id):
-            excl = services.work_exclusions(user, job, now, facts=facts, time=time, warnings=warnings,
+            excl = services.work_exclusions(user, job, now, facts=facts, time=time, catalogue=catalogue,
                                             supply=services.task_supply(job, user.id))
         card = JobCard(job, excl, services.weekly_hours(user, job, time).minutes_left, held=held.get(job.id, 0))
         if card.can_start:
-            rules_by_job[job.id] = jobs.job_rules(job)
-            card.score = matching.match_score(facts, rules_by_job[job.id])
+            card.score = matching.match_score(facts, jobs.job_rules(job))
             queue.available.append(card)
         else:
             queue.unavailable.append(card)

@@ -14,8 +14,9 @@ from ..core.errors import Conflict, Forbidden, ValidationFailed
 from ..core.time import utcnow
 from ..extensions import db
 from ..jobs import states as job_states
-from ..jobs.models import Job
-from . import claims, states
+from ..jobs.models import Job, Task
+from . import appeals as _appeals  # noqa: F401  (rejections are appealable)
+from . import claims, hooks, states
 from .models import Assignment
 from .services import _count_answer
 
@@ -27,10 +28,12 @@ def can_review(user, job: Job) -> bool:
     return user.is_authenticated and (user.is_admin or (user.is_requester and job.requester_id == user.id))
 
 
-def _load(assignment_id: int, reviewer, job_id: int | None) -> Assignment:
+def _load(assignment_id: int, reviewer, job_id: int | None = None, *, peers: bool = True) -> Assignment:
+    """The assignment, when `reviewer` may review it: the job's requester, an admin, or (peers=True) a
+    trainer holding its peer review (the quality room decides who, through hooks.py)."""
     assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None or (job_id is not None and assignment.job_id != job_id) or not can_review(
-            reviewer, assignment.job):
+    if assignment is None or (job_id is not None and assignment.job_id != job_id) or not (
+            can_review(reviewer, assignment.job) or (peers and hooks.may_review_as_peer(reviewer, assignment))):
         raise Forbidden("You can only review answers to your own jobs.", status=404, code="not_found")
     return assignment
 
@@ -82,8 +85,45 @@ def reject(assignment_id: int, reviewer, reason: str, *, job_id: int | None = No
     notices.notify(worker, f"An answer was rejected: {job.title}"[:200],
                    f"Your answer to task {assignment.task.seq} of “{job.title}” was rejected.\n\nThe reason given:"
                    f"\n{reason}\n\nThis does not change what you are paid for the time you worked. If you think "
-                   "the decision is wrong, you can appeal it from your record; another person decides.",
-                   link="/my-record", category="work")
+                   "the decision is wrong, you can appeal it (Appeals, or the task's page); an admin who did not make "
+                   "the decision decides.", link=f"/work/tasks/{assignment.id}", category="work")
+    return assignment
+
+
+def reinstate(assignment_id: int, actor, reason: str, *, now: datetime | None = None) -> Assignment:
+    """Reverse a rejection (a dispute or appeal decided for the trainer): the answer counts as approved.
+
+    Only the job's requester or an admin may. Side effects: status approved with the written reason; the
+    answer is counted again and holds its slot again (the task may end with one answer more than it asked
+    for, which is paid like any other); an audit row; a notice to the trainer.
+    """
+    now = now or utcnow()
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_CHARS:
+        raise ValidationFailed(f"Write why the rejection is reversed (at least {MIN_REASON_CHARS} characters).",
+                               field="reason", errors={"reason": f"must be at least {MIN_REASON_CHARS} characters"})
+    assignment = _load(assignment_id, actor, None, peers=False)
+    claims.begin_write()
+    done = db.session.execute(
+        sa.update(Assignment).where(Assignment.id == assignment.id, Assignment.status == states.REJECTED)
+        .values(status=states.APPROVED, reviewed_at=now, reviewer_id=actor.id,
+                review_reason=f"Rejection reversed: {reason}"[:5000])
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(assignment)
+    if not done:
+        raise Conflict("Only a rejected answer can be reinstated; this one is "
+                       f"{states.label(assignment.status)}.", code="not_rejected")
+    job = assignment.job
+    _count_answer(assignment.task_id, job, +1)
+    db.session.execute(sa.update(Task).where(Task.id == assignment.task_id)
+                       .values(holders=Task.holders + 1, is_open=Task.holders + 1 < job.answers_per_task)
+                       .execution_options(synchronize_session=False))
+    audit.record("assignment.reinstated", actor=actor, subject_user=assignment.worker_id, subject=assignment,
+                 reason=reason, data={"job_id": job.id, "task_id": assignment.task_id})
+    worker = db.session.get(User, assignment.worker_id)
+    notices.notify(worker, f"A rejection was reversed: {job.title}"[:200],
+                   f"The rejection of your answer to task {assignment.task.seq} of “{job.title}” was reversed; "
+                   f"the answer now counts as approved.\n\nWhy:\n{reason}", link="/my-record", category="work")
     return assignment
 
 

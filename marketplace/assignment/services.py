@@ -6,7 +6,6 @@ the transaction (so "submit and next" is one transaction).
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections import Counter
 from datetime import datetime, timedelta
@@ -23,8 +22,8 @@ from ..jobs import services as jobs
 from ..jobs import states as job_states
 from ..jobs.eligibility import Exclusion, TrainerFacts
 from ..jobs.kinds import validate_answer
-from ..jobs.models import ContentWarningAcceptance, Job, Task
-from . import claims, matching, states, worktime
+from ..jobs.models import Job, Task
+from . import claims, flags, hooks, matching, states, testruns, worktime
 from .models import Assignment
 
 
@@ -42,22 +41,11 @@ class NoWorkLeft(Conflict):
 
 # --- eligibility with the work rules -----------------------------------------------------------------------
 
-def trainer_facts(user, now: datetime) -> TrainerFacts:
-    """What eligibility may know about the trainer (content-warning acceptance is set per job)."""
-    return jobs.trainer_facts(user, None, qualification_keys=jobs.held_qualification_keys(user.id, now))
-
-
 def weekly_hours(user, job: Job, time: worktime.WorkTime) -> matching.WeeklyHours:
     return matching.WeeklyHours(trainer_cap_minutes=user.weekly_cap_minutes,
                                 trainer_week_minutes=time.week_minutes(),
                                 job_limit_minutes=job.weekly_limit_minutes,
                                 job_week_minutes=time.job_week_minutes(job.id))
-
-
-def accepted_warnings(user_id: int) -> dict[int, str]:
-    """job id -> the warning text the trainer accepted (a changed warning must be accepted again)."""
-    return dict(db.session.execute(sa.select(ContentWarningAcceptance.job_id, ContentWarningAcceptance.warning_text)
-                                   .where(ContentWarningAcceptance.user_id == user_id)).all())
 
 
 def task_supply(job: Job, worker_id: int) -> matching.TaskSupply:
@@ -73,17 +61,20 @@ def task_supply(job: Job, worker_id: int) -> matching.TaskSupply:
 
 
 def work_exclusions(user, job: Job, now: datetime, *, facts: TrainerFacts | None = None,
-                    time: worktime.WorkTime | None = None, warnings: dict[int, str] | None = None,
-                    supply: matching.TaskSupply | None = None) -> list[Exclusion]:
-    """Every rule that keeps `user` from starting a task of `job` now (matching.work_exclusions over the
-    database facts). Lists pass facts, time and warnings they loaded once; a single check loads them."""
-    facts = facts or trainer_facts(user, now)
-    warnings = accepted_warnings(user.id) if warnings is None else warnings
-    facts = dataclasses.replace(facts, accepted_content_warning=bool(
-        job.content_warning and warnings.get(job.id) == job.content_warning))
+                    time: worktime.WorkTime | None = None, supply: matching.TaskSupply | None = None,
+                    catalogue=None) -> list[Exclusion]:
+    """Every rule that keeps `user` from starting a task of `job` now: the jobs room's eligibility facts
+    (profile, qualifications, moderation's standing for this job, the content warning) and the work rules
+    (weekly limits, task supply). The catalogue of qualification names is loaded only to word a
+    qualification or language rule (this runs at every claim)."""
+    facts = facts or jobs.trainer_facts(user, job, now)
     time = time or worktime.work_time(user.id, now)
-    return matching.work_exclusions(facts, jobs.job_rules(job), weekly_hours(user, job, time),
-                                    supply or matching.TaskSupply(), jobs.qualification_catalogue())
+    extra = jobs.extra_exclusions(user, job, now)  # rooms above: e.g. the quality room's removal from a job
+    arguments = (facts, jobs.job_rules(job), weekly_hours(user, job, time), supply or matching.TaskSupply())
+    found = matching.work_exclusions(*arguments, catalogue or {}, extra=extra)
+    if catalogue is None and any(e.code in ("qualification", "language") for e in found):
+        found = matching.work_exclusions(*arguments, jobs.qualification_catalogue(), extra=extra)
+    return found
 
 
 def check_may_claim(user, job: Job, now: datetime) -> None:
@@ -92,9 +83,9 @@ def check_may_claim(user, job: Job, now: datetime) -> None:
         raise Forbidden("Only trainers take tasks. Requesters and admins can preview a job from its page.")
     excl = work_exclusions(user, job, now)
     blocking = matching.blocking(excl)
-    if any(e.code == "standing" for e in blocking):
-        raise NotEligible(f"Your account is {user.status}, so new work is blocked. Read the notice in your inbox: "
-                          "it says why, until when, and how to appeal.", blocking, code="suspended")
+    standing = next((e for e in blocking if e.code == "standing"), None)
+    if standing is not None:
+        raise NotEligible(str(standing), blocking, code="suspended")
     if blocking:
         raise NotEligible("You cannot take this job now: " + " ".join(str(e) for e in blocking), blocking)
     if excl:  # only the content warning is left: it needs an explicit yes
@@ -132,9 +123,7 @@ def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
     claims.release_expired(job.id, now, reopen=job.status != job_states.CLOSED)
     held = live_reservations(job.id, worker.id, now)
     if len(held) < k:
-        new_ids = claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker.id, now=now,
-                               expires_at=now + timedelta(minutes=job.reservation_minutes), k=k - len(held),
-                               want_gold=want_gold)
+        new_ids = _claim_slots(job, worker.id, now, k - len(held), want_gold)
         if new_ids:
             held += list(db.session.scalars(sa.select(Assignment).where(Assignment.id.in_(new_ids))
                                             .order_by(Assignment.id)))
@@ -143,6 +132,25 @@ def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
         reason = matching.supply_exclusions(supply) or matching.supply_exclusions(matching.TaskSupply(False))
         raise NoWorkLeft(str(reason[0]), code=reason[0].code)
     return held
+
+
+def _claim_slots(job: Job, worker_id: int, now: datetime, count: int, want_gold: bool | None) -> list[int]:
+    """Claim `count` tasks; with a gold-mix provider, slot by slot (each slot's gold or not is decided by the
+    trainer's position on the job, so a retry cannot reroll it)."""
+    expires_at = now + timedelta(minutes=job.reservation_minutes)
+    if want_gold is None and hooks.resolve("GOLD_MIX_PROVIDER") is not None:
+        position = db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
+            Assignment.job_id == job.id, Assignment.worker_id == worker_id))
+        ids: list[int] = []
+        for slot in range(count):
+            got = claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker_id, now=now,
+                               expires_at=expires_at, want_gold=hooks.gold_preference(job.id, worker_id, position + slot))
+            if not got:
+                break
+            ids += got
+        return ids
+    return claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker_id, now=now, expires_at=expires_at,
+                        k=count, want_gold=want_gold)
 
 
 # --- one assignment ----------------------------------------------------------------------------------------
@@ -197,10 +205,12 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
     retry) returns the first result; a different answer after submission is refused.
 
     Side effects: the assignment becomes `submitted` (or `approved` at once when the job's review policy is
-    automatic); the task's answers_done and, when it completes the task, the job's tasks_done go up.
+    automatic); the task's answers_done and, when it completes the task, the job's tasks_done go up; the
+    event "assignment.submitted" (first submission only).
     """
     now = now or utcnow()
     assignment = get_own(assignment_id, worker)
+    answer = testruns.attach_latest(assignment, answer)  # server-made fields first, so a retry compares equal
     if assignment.status in states.ANSWERED and assignment.answer == answer:
         return assignment
     job, task = assignment.job, assignment.task
@@ -223,6 +233,8 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
             return assignment  # the other click won the race with the same answer
         raise Conflict(_not_reserved_message(assignment, now), code="not_reserved")
     _count_answer(task.id, job, +1)
+    # Rooms above react in this transaction (the quality room scores gold and queues peer review).
+    emit("assignment.submitted", assignment=assignment, job=job, task=task, worker=worker, now=now)
     return assignment
 
 
@@ -240,7 +252,8 @@ def _count_answer(task_id: int, job: Job, delta: int) -> None:
 def return_task(assignment_id: int, worker, *, reason: str | None = None, note: str = "",
                 now: datetime | None = None) -> Assignment:
     """Give a task back without penalty. The optional reason (and note) reach the requester only in
-    aggregate. The slot is free for another trainer at once."""
+    aggregate, except a flag (broken, harmful): the requester is told at once which task and why, never who.
+    The slot is free for another trainer at once."""
     now = now or utcnow()
     if reason is not None and reason not in states.RETURN_REASONS:
         raise ValidationFailed("Choose one of the listed reasons, or none.", field="reason",
@@ -260,7 +273,22 @@ def return_task(assignment_id: int, worker, *, reason: str | None = None, note: 
     if not done:
         raise Conflict(states.RETURN_REFUSALS[assignment.status], code="not_reserved")
     claims.give_back(Counter([assignment.task_id]), reopen=assignment.job.status != job_states.CLOSED)
+    if reason in states.FLAG_REASONS:
+        flags.tell_requester(assignment, reason, note, actor=worker, now=now)
     return assignment
+
+
+def flag_task(assignment_id: int, worker, *, reason: str, note: str, then_next: bool = False,
+              now: datetime | None = None):
+    """Flag a task as broken or harmful: a return (no penalty, the slot freed) that needs the trainer's words
+    and tells the requester at once. Same result shape as return_and_next."""
+    if reason not in states.FLAG_REASONS:
+        raise ValidationFailed("Flag a task as broken or harmful.", field="reason",
+                               errors={"reason": f"must be one of: {', '.join(states.FLAG_REASONS)}"})
+    problem = flags.check_note(reason, note or "")
+    if problem:
+        raise ValidationFailed(problem, field="note", errors={"note": problem})
+    return return_and_next(assignment_id, worker, reason=reason, note=note, then_next=then_next, now=now)
 
 
 def start_work(job: Job, worker, *, k: int = 1, accept_warning: bool = False,

@@ -14,14 +14,18 @@ ANSWERED = (SUBMITTED, APPROVED)                   # count towards Task.answers_
 FINAL = (APPROVED, REJECTED, EXPIRED, RETURNED)
 
 # Why a trainer gives a task back (no penalty). The requester sees these in aggregate, never per person.
-RETURN_REASONS = ("unclear", "broken", "upsetting", "no_time", "other")
+RETURN_REASONS = ("unclear", "broken", "harmful", "upsetting", "no_time", "other")
 RETURN_REASON_LABELS = {
     "unclear": "The instructions do not cover this task",
     "broken": "Something is wrong with the task (missing, garbled or wrong)",
+    "harmful": "The task is harmful (illegal, abusive or dangerous content)",
     "upsetting": "I would rather not work on this content",
     "no_time": "I have to stop now",
     "other": "Another reason",
 }
+# Returns that flag a problem with the task itself: the requester is told at once (which task, the trainer's
+# words, never who), so they can fix or withdraw it. Still no penalty for the trainer.
+FLAG_REASONS = ("broken", "harmful")
 
 LABELS = {RESERVED: "in progress", SUBMITTED: "submitted, awaiting review", APPROVED: "approved",
           REJECTED: "rejected", EXPIRED: "expired (time ran out)", RETURNED: "returned"}

@@ -6,14 +6,15 @@ from flask_login import current_user
 from jinja2 import TemplateNotFound
 
 from ..core.errors import DomainError, ValidationFailed
-from ..core.markdown import render_markdown
-from ..core.permissions import Role, require, role_required
+from ..core.markdown import render_instructions
+from ..core.permissions import Role, good_standing_required, require, role_required
 from ..core.time import utcnow
 from ..extensions import db
 from ..jobs import budget
 from ..jobs import policies as job_policies
 from ..jobs.models import Job
 from . import forms, matching, queue, services, states, worktime
+from .views_kinds import kind_context
 from .models import Assignment
 
 bp = Blueprint("assignment", __name__, url_prefix="/work")
@@ -23,6 +24,14 @@ def _job_for_trainer(job_id: int) -> Job:
     job = db.session.get(Job, job_id)
     require(job is not None and job_policies.can_view_as_trainer(current_user, job), 404)
     return job
+
+
+def pay_context(job: Job) -> dict:
+    """The pay figures a trainer reads (the platform fee comes out of the rate; jobs.budget has the rule)."""
+    fee = current_app.config["PLATFORM_FEE_BASIS_POINTS"]
+    return {"per_hour_cents": job.hourly_rate_cents, "fee_percent": f"{fee / 100:g}",
+            "net_per_hour_cents": budget.trainer_net_cents(job.hourly_rate_cents, fee),
+            "per_task_cents": budget.earnings_per_task_cents(job.hourly_rate_cents, job.est_minutes_per_task, fee)}
 
 
 def kind_template(kind: str) -> str | None:
@@ -42,13 +51,12 @@ def my_work():
     now = utcnow()
     my_queue = queue.my_queue(current_user, now)
     return render_template("assignment/my_work.html", queue=my_queue, now=now, kind_template=kind_template,
-                           fmt=worktime.format_duration, hours_text=matching.hours_text,
-                           per_task=lambda job: budget.earnings_per_task_cents(job.hourly_rate_cents,
-                                                                               job.est_minutes_per_task))
+                           fmt=worktime.format_duration, hours_text=matching.hours_text, pay=pay_context)
 
 
 @bp.route("/jobs/<int:job_id>/start", methods=["POST"])
 @role_required(Role.WORKER)
+@good_standing_required
 def start(job_id):
     """Start working: claim the next task of the job (or resume the one held) and open the work page."""
     job = _job_for_trainer(job_id)
@@ -63,11 +71,27 @@ def start(job_id):
     return redirect(url_for(".work", assignment_id=assignment.id))
 
 
+@bp.route("/jobs/<int:job_id>")
+@role_required(Role.WORKER)
+def job(job_id):
+    """A job as the work engine sees it for this trainer: pay and rules, every rule that keeps them out (with
+    what would change it), the content warning to accept, and the instructions."""
+    job = _job_for_trainer(job_id)
+    now = utcnow()
+    excl = services.work_exclusions(current_user, job, now)
+    if not matching.blocking(excl):
+        excl = services.work_exclusions(current_user, job, now, supply=services.task_supply(job, current_user.id))
+    return render_template("assignment/job.html", job=job, exclusions=excl, blocking=matching.blocking(excl),
+                           warning=next((e for e in excl if not e.blocking), None),
+                           has_page=kind_template(job.kind) is not None,
+                           instructions=render_instructions(job.instructions), **pay_context(job))
+
+
 @bp.route("/jobs/<int:job_id>/instructions")
 @role_required(Role.WORKER, Role.REQUESTER, Role.ADMIN)
 def instructions(job_id):
     job = _job_for_trainer(job_id)
-    return render_template("assignment/instructions.html", job=job, instructions=render_markdown(job.instructions))
+    return render_template("assignment/instructions.html", job=job, instructions=render_instructions(job.instructions))
 
 
 def _render_work(assignment: Assignment, *, errors: dict | None = None, values: dict | None = None,
@@ -82,7 +106,8 @@ def _render_work(assignment: Assignment, *, errors: dict | None = None, values: 
         seconds_left=services.seconds_left(assignment, now), states=states,
         warn_seconds=current_app.config["ASSIGNMENT_EXPIRY_WARNING_SECONDS"],
         today=worktime.format_duration(time.today_seconds), progress=services.my_progress(job.id, current_user, now),
-        instructions=render_markdown(job.instructions), return_form=forms.ReturnForm()), status
+        instructions=render_instructions(job.instructions), return_form=forms.ReturnForm(), pay=pay_context(job),
+        **kind_context(assignment)), status
 
 
 @bp.route("/tasks/<int:assignment_id>")
@@ -106,7 +131,7 @@ def submit(assignment_id):
     job = assignment.job
     then_next = request.form.get("then") == "next"
     try:
-        answer = forms.answer_from_form(job.kind, job.config, request.form)
+        answer = forms.answer_from_form(job.kind, job.config, request.form, assignment=assignment)
         done, following, why = services.submit_and_next(assignment.id, current_user, answer, then_next=then_next)
         db.session.commit()
     except ValidationFailed as exc:

@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core.errors import DomainError
-from ..core.permissions import Role, require, role_required
+from ..core.permissions import Role, good_standing_required, require, role_required
 from ..core.time import utcnow
 from ..extensions import db
 from ..jobs import policies as job_policies
@@ -69,6 +69,7 @@ def _back(job_id: int):
 
 @bp.route("/<int:job_id>/answers/<int:assignment_id>/approve", methods=["POST"])
 @role_required(Role.REQUESTER, Role.ADMIN)
+@good_standing_required
 def approve(job_id, assignment_id):
     job = _own_job(job_id)
     try:
@@ -84,6 +85,7 @@ def approve(job_id, assignment_id):
 
 @bp.route("/<int:job_id>/answers/<int:assignment_id>/reject", methods=["POST"])
 @role_required(Role.REQUESTER, Role.ADMIN)
+@good_standing_required
 def reject(job_id, assignment_id):
     job = _own_job(job_id)
     form = forms.RejectForm()

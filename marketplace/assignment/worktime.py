@@ -7,11 +7,10 @@ limits then never bind, and the work page shows 0 minutes today.
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import current_app
+from . import hooks
 
 
 @dataclass(frozen=True)
@@ -34,17 +33,8 @@ def no_time_measured(user_id: int, now: datetime) -> WorkTime:
     return WorkTime()
 
 
-_cache: dict[str, object] = {}
-
-
 def provider():
-    path = current_app.config.get("WORK_TIME_PROVIDER") or ""
-    if not path:
-        return no_time_measured
-    if path not in _cache:
-        module, _, name = path.partition(":")
-        _cache[path] = getattr(importlib.import_module(module), name)
-    return _cache[path]
+    return hooks.resolve("WORK_TIME_PROVIDER") or no_time_measured
 
 
 def work_time(user_id: int, now: datetime) -> WorkTime:

@@ -87,13 +87,21 @@ from . import moderation as _moderation  # noqa: E402
 
 STEPS = [seed_accounts, _moderation.seed, _assessments.seed, payments_demo.seed]
 
-from . import pay as _pay  # noqa: E402  (the pay room's step: sessions, timesheets, a dispute, a payday)
+from .jobs import seed as seed_jobs  # noqa: E402  (requester jobs of every kind, with tasks)
 
-STEPS.append(_pay.seed)
+STEPS.append(seed_jobs)
 
 from . import work as _work  # noqa: E402  (a room's step, appended in order)
 
 STEPS.append(_work.seed)
+
+from . import quality as _quality  # noqa: E402  (a room's step, appended in order)
+
+STEPS.append(_quality.seed)
+
+from . import pay as _pay  # noqa: E402  (the pay room's step: sessions, timesheets, a dispute, a payday)
+
+STEPS.append(_pay.seed)
 
 
 def seed_all() -> list[tuple[str, str, str]]:

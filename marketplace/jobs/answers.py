@@ -5,9 +5,23 @@ scales), then the rules that need the task itself (a box inside the image, a bug
 """
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 from ..core.errors import ValidationFailed
 from ..core.schema import fast_validator, schema_errors
-from .kinds import _object, _text, get_kind, with_defaults
+from .kinds import RESPONSE_LETTERS, STRENGTHS, _object, _text, get_kind, with_defaults
+
+_COUNT = {"type": "integer", "minimum": 0}
+# How the text of a writing answer came about, measured by the work page: the requester sees it with the
+# answer, the trainer sees it while writing. Pasting is allowed; it is recorded, not refused.
+INPUT_STATS = _object({"typed_chars": {**_COUNT, "description": "Characters typed (or dictated) into the editor."},
+                       "pasted_chars": {**_COUNT, "description": "Characters pasted into the editor."},
+                       "pastes": {**_COUNT, "description": "How many times text was pasted."}},
+                      ["typed_chars", "pasted_chars", "pastes"],
+                      "Measured in the browser while the trainer wrote (typed vs pasted).")
+# The result of the code-review "Run tests" button, attached by the server at submission (never by the client).
+TEST_RUN = {"type": "object", "description": "The last sandboxed test run before submission (set by the server)."}
 
 
 def _labels(config: dict | None) -> dict:
@@ -38,26 +52,37 @@ def answer_schema(kind: str, config: dict | None = None) -> dict:
         return _object({"boxes": boxes}, ["boxes"])
     if kind == "writing":
         text = _text(config["max_chars"] if config else 100_000, 1)
-        return _object({"text": text}, ["text"])
+        return _object({"text": text, "input_stats": INPUT_STATS}, ["text"])
     if kind == "pairwise_preference":
         choices = ["a", "b", "tie"] if (config is None or config["allow_tie"]) else ["a", "b"]
-        strength = {"type": "integer", "minimum": 1, "maximum": config["strength_levels"] if config else 7}
+        strength = {"type": "string", "enum": list(STRENGTHS), "description": "How much better: slightly, "
+                    "clearly or much."}
+        letters = {"type": "array", "items": {"type": "string", "enum": list(RESPONSE_LETTERS)},
+                   "minItems": 2, "maxItems": len(RESPONSE_LETTERS), "uniqueItems": True}
         return _object({"preferred": {"type": "string", "enum": choices}, "strength": strength,
-                        "reason": _text(5000, min_length=0)}, ["preferred", "reason"])
+                        "reason": _text(5000, min_length=0),
+                        "order": {**letters, "description": "The order the responses were shown in, first "
+                                                            "(left) to last, e.g. [\"b\", \"a\"]."},
+                        "ranking": {**letters, "description": "Every response, best first (tasks with "
+                                                              "more_responses only)."}}, ["preferred"])
     if kind == "rating":
         if config:
             scores = _object({s["name"]: {"type": "integer", "minimum": 1, "maximum": s["scale_max"]}
                               for s in config["rubric"]}, [s["name"] for s in config["rubric"]])
+            scale_comments = _object({s["name"]: _text(5000, min_length=0) for s in config["rubric"]}, [])
         else:
             scores = {"type": "object", "description": "Scale name -> score from 1 to the scale's maximum."}
-        return _object({"scores": scores, "comments": _text(5000, min_length=0)}, ["scores"])
+            scale_comments = {"type": "object", "description": "Scale name -> comment on that scale."}
+        return _object({"scores": scores, "scale_comments": scale_comments,
+                        "comments": _text(5000, min_length=0)}, ["scores"])
     if kind == "code_review":
         bug = _object({"line": {"type": "integer", "minimum": 1}, "description": _text(2000)},
                       ["line", "description"])
         quality = {"type": "integer", "minimum": 1, "maximum": config["quality_scale_max"] if config else 10}
         return _object({"verdict": {"type": "string", "enum": ["correct", "incorrect"]},
                         "bugs": {"type": "array", "items": bug, "maxItems": 100},
-                        "quality": quality, "comments": _text(5000, min_length=0)}, ["verdict", "quality"])
+                        "quality": quality, "comments": _text(5000, min_length=0), "test_run": TEST_RUN},
+                       ["verdict", "quality"])
     raise AssertionError(kind)  # get_kind() already refused unknown kinds
 
 
@@ -66,17 +91,35 @@ def validate_answer(kind: str, config: dict, task_payload: dict, answer, *, gold
 
     Returns the answer unchanged when valid; raises ValidationFailed with {field: sentence} errors.
     """
-    config = with_defaults(get_kind(kind).config, config or {})
-    schema = answer_schema(kind, config)
-    if not isinstance(answer, dict):
-        raise ValidationFailed("The answer must be an object.", errors={"answer": "must be an object"})
-    errors = schema_errors(schema, answer, root="answer") if fast_validator(schema)(answer) else {}
-    if not errors:
-        errors = _answer_rules(kind, config, task_payload or {}, answer, gold)
+    errors = answer_checker(kind, config)(task_payload, answer, gold)
     if errors:
         field, sentence = next(iter(errors.items()))
         raise ValidationFailed(f"Answer: {field} {sentence}.", errors=errors)
     return answer
+
+
+def answer_checker(kind: str, config: dict | None):
+    """A reusable check for many answers of one job: fn(task_payload, answer, gold) -> {field: sentence}.
+
+    The schema is built and compiled once (task import checks gold answers row after row with it).
+    """
+    return _checker(kind, json.dumps(config or {}, sort_keys=True))
+
+
+@lru_cache(maxsize=512)
+def _checker(kind: str, config_json: str):
+    config = with_defaults(get_kind(kind).config, json.loads(config_json))
+    schema = answer_schema(kind, config)
+    fast = fast_validator(schema)
+
+    def check(task_payload, answer, gold: bool = False) -> dict[str, str]:
+        if not isinstance(answer, dict):
+            return {"answer": "must be an object"}
+        if fast(answer):
+            return schema_errors(schema, answer, root="answer")
+        return _answer_rules(kind, config, task_payload or {}, answer, gold)
+
+    return check
 
 
 def _written(min_chars: int, text: str | None) -> str | None:
@@ -105,6 +148,7 @@ def _answer_rules(kind: str, config: dict, payload: dict, answer: dict, gold: bo
     elif kind == "pairwise_preference":
         if answer["preferred"] != "tie" and "strength" not in answer:
             errors["strength"] = "is required unless the responses are tied"
+        errors.update(_ranking_rules(payload, answer, gold))
         if not gold:
             problem = _written(config["reason_min_chars"], answer.get("reason"))
             if problem:
@@ -112,6 +156,10 @@ def _answer_rules(kind: str, config: dict, payload: dict, answer: dict, gold: bo
     elif kind == "rating":
         if config["comments_required"] and not gold and not (answer.get("comments") or "").strip():
             errors["comments"] = "are required for this job"
+        for scale in config["rubric"]:
+            comment = (answer.get("scale_comments") or {}).get(scale["name"]) or ""
+            if scale.get("comment_required") and not gold and not comment.strip():
+                errors[f"scale_comments.{scale['name']}"] = "is required for this scale"
     elif kind == "code_review":
         bugs = answer.get("bugs") or []
         lines = (payload.get("code") or "").count("\n") + 1
@@ -123,4 +171,33 @@ def _answer_rules(kind: str, config: dict, payload: dict, answer: dict, gold: bo
             if payload.get("code") and bug["line"] > lines:
                 errors[f"bugs[{i}].line"] = f"is past the end of the code ({lines} lines)"
                 break
+    return errors
+
+
+def response_letters(payload: dict) -> list[str]:
+    """The letters of a pairwise task's responses: a, b, and c, d, ... for its more_responses."""
+    return list(RESPONSE_LETTERS[:2 + len(payload.get("more_responses") or [])])
+
+
+def _ranking_rules(payload: dict, answer: dict, gold: bool) -> dict[str, str]:
+    """A task with more_responses is ranked: every response once, and the preference agrees with the ranking."""
+    errors: dict[str, str] = {}
+    letters = response_letters(payload)
+    order, ranking = answer.get("order"), answer.get("ranking")
+    if order is not None and sorted(order) != letters:
+        errors["order"] = f"must list each of the responses {', '.join(letters)} once"
+    if len(letters) == 2:
+        if ranking is not None and sorted(ranking) != letters:
+            errors["ranking"] = "must list each of the responses a, b once"
+        return errors
+    if ranking is None:
+        if not gold:
+            errors["ranking"] = "is required: rank every response, best first"
+        return errors
+    if sorted(ranking) != letters:
+        errors["ranking"] = f"must list each of the responses {', '.join(letters)} once"
+    elif answer["preferred"] == "tie":
+        errors["preferred"] = "cannot be a tie when the responses are ranked"
+    elif answer["preferred"] != min("a", "b", key=ranking.index):
+        errors["preferred"] = "must agree with the ranking (the better of a and b)"
     return errors

@@ -1,7 +1,7 @@
-"""Budget arithmetic for a job (pure): what an hour costs the requester, and budget as hours.
+"""Budget arithmetic for a job (pure): what an hour costs, what a trainer earns, budget as hours.
 
-The rule: a trainer earns the job's full hourly rate; the platform fee is added on top and paid by the
-requester, so one hour of work costs rate + fee (fee rounded once, by core.money.fee_cents).
+The rule (shared with payments.services.earn_from_escrow): an hour of work takes the job's hourly rate out of
+escrow; the platform fee is that amount's basis points (core.money.fee_cents) and the trainer earns the rest.
 """
 from __future__ import annotations
 
@@ -10,14 +10,19 @@ from dataclasses import dataclass
 from ..core.money import fee_cents, pay_for_seconds
 
 
-def cost_per_hour_cents(rate_cents: int, fee_basis_points: int) -> int:
-    """What one hour of a trainer's work costs the requester: the rate plus the platform fee."""
-    return rate_cents + fee_cents(rate_cents, fee_basis_points)
+def cost_per_hour_cents(rate_cents: int, fee_basis_points: int = 0) -> int:
+    """What one hour of a trainer's work takes from the job's escrow: the hourly rate (fee included)."""
+    return rate_cents
 
 
-def earnings_per_task_cents(rate_cents: int, minutes_per_task: int) -> int:
-    """What a trainer earns for a task that takes the estimated time (pay is by time, not by task)."""
-    return pay_for_seconds(rate_cents, minutes_per_task * 60)
+def trainer_net_cents(gross_cents: int, fee_basis_points: int) -> int:
+    """What a trainer keeps of `gross_cents` of work after the platform fee."""
+    return gross_cents - fee_cents(gross_cents, fee_basis_points)
+
+
+def earnings_per_task_cents(rate_cents: int, minutes_per_task: int, fee_basis_points: int = 0) -> int:
+    """What a trainer earns (after the fee) for a task that takes the estimated time; pay is by time."""
+    return trainer_net_cents(pay_for_seconds(rate_cents, minutes_per_task * 60), fee_basis_points)
 
 
 def hours(cents: int, per_hour_cents: int) -> float:
@@ -33,12 +38,11 @@ class BudgetSummary:
 
     funded_cents: int      # moved into escrow so far
     escrow_cents: int      # still in escrow
-    per_hour_cents: int    # rate + fee
-    rate_cents: int
+    per_hour_cents: int    # what an hour takes from escrow
 
     @property
     def spent_cents(self) -> int:
-        return self.funded_cents - self.escrow_cents
+        return max(0, self.funded_cents - self.escrow_cents)
 
     @property
     def hours_bought(self) -> float:
@@ -60,7 +64,12 @@ class BudgetSummary:
     def used_percent(self) -> int:
         return min(100, round(100 * self.spent_cents / self.funded_cents)) if self.funded_cents else 0
 
+    def as_dict(self) -> dict:
+        return {"funded_cents": self.funded_cents, "escrow_cents": self.escrow_cents,
+                "spent_cents": self.spent_cents, "per_hour_cents": self.per_hour_cents,
+                "hours_bought": self.hours_bought, "hours_used": self.hours_used, "hours_left": self.hours_left}
 
-def minimum_budget_cents(rate_cents: int, fee_basis_points: int) -> int:
+
+def minimum_budget_cents(rate_cents: int) -> int:
     """A job must fund at least one hour of work: less could not pay the first trainer's session."""
-    return cost_per_hour_cents(rate_cents, fee_basis_points)
+    return rate_cents

@@ -23,6 +23,10 @@ class TrainerFacts:
     standing: str = "active"                                       # active | suspended | deactivated
     country_withdrawn: bool = False                                # the platform stopped work from their country
     country_withdrawal_reason: str = ""
+    # A decision about this trainer that bars them from this job or requester (moderation's standing_for):
+    # job_sanction | requester_sanction | requester_block, with the written reason they read.
+    barred_code: str = ""
+    barred_reason: str = ""
     accepted_content_warning: bool = False                         # for this job
 
 
@@ -96,6 +100,9 @@ def exclusions(trainer: TrainerFacts, job: JobRules,
     if not trainer.in_good_standing:
         out.append(Exclusion("standing", f"Your account is {trainer.standing}, so new work is blocked.",
                              "Read the notice in your inbox: it says why, until when, and how to appeal."))
+    if trainer.barred_code:
+        out.append(Exclusion(trainer.barred_code, f"You cannot take this job: {trainer.barred_reason}",
+                             "Read the decision on your record: it says why and how to appeal."))
     if trainer.country_withdrawn:
         out.append(Exclusion("country_withdrawn",
                              f"Work from {country_name(trainer.country)} is on hold"

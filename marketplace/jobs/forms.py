@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, IntegerField, RadioField,
+from wtforms import (BooleanField, DecimalField, FieldList, Form, FormField, HiddenField, IntegerField, RadioField,
                      SelectField, SelectMultipleField, StringField, TextAreaField, widgets)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -25,7 +25,7 @@ KIND_FIELDS = {
     "classification": ["labels", "multiple", "justification_required", "justification_min_chars"],
     "bounding_boxes": ["labels", "min_boxes", "max_boxes"],
     "writing": ["min_chars", "max_chars"],
-    "pairwise_preference": ["strength_levels", "allow_tie", "reason_min_chars"],
+    "pairwise_preference": ["allow_tie", "reason_min_chars"],
     "rating": ["rubric", "comments_required"],
     "code_review": ["language", "quality_scale_max", "require_bug_lines"],
 }
@@ -51,9 +51,6 @@ class BasicsForm(FlaskForm):
                              validators=[Optional(), NumberRange(1, 100_000)])
     max_chars = IntegerField("Longest answer (characters)", default=10_000,
                              validators=[Optional(), NumberRange(1, 100_000)])
-    strength_levels = IntegerField("Levels of preference strength", default=3,
-                                   validators=[Optional(), NumberRange(2, 7)],
-                                   description="From 1 (slightly better) to this number (much better).")
     allow_tie = BooleanField("Trainers may call the two responses equally good")
     reason_min_chars = IntegerField("Shortest written reason (characters)", default=30,
                                     validators=[Optional(), NumberRange(0, 5000)])
@@ -122,8 +119,8 @@ class LanguageRequirement(Form):
 class EligibilityForm(FlaskForm):
     languages = FieldList(FormField(LanguageRequirement), min_entries=3, max_entries=10)
     expertise = MultiCheckboxField("Expertise areas (all required)", choices=list(EXPERTISE_AREAS.items()))
-    qualifications = MultiCheckboxField("Qualifications (all required)", choices=[])
-    qualification_keys = StringField("Other qualification keys, separated by commas", validators=[Optional()])
+    qualifications = MultiCheckboxField("Qualifications (all required)", choices=[],
+                                        description="Proven skills: trainers earn them by passing a paid assessment.")
     countries = SelectMultipleField("Only trainers in these countries (leave empty for everywhere)",
                                     validators=[Optional()], render_kw={"size": 8})
     country_reason = TextAreaField("Why the job is limited to these countries",
@@ -140,12 +137,10 @@ class EligibilityForm(FlaskForm):
         self.qualifications.choices = list(qualification_choices)
 
     def values(self) -> dict:
-        keys = list(self.qualifications.data or [])
-        keys += [k.strip() for k in (self.qualification_keys.data or "").split(",") if k.strip()]
         return {"required_languages": [{"code": row.code.data, "min_proficiency": row.min_proficiency.data}
                                        for row in self.languages if row.code.data],
                 "required_expertise": list(self.expertise.data or []),
-                "required_qualifications": list(dict.fromkeys(keys)),
+                "required_qualifications": list(self.qualifications.data or []),
                 "allowed_countries": list(self.countries.data or []),
                 "country_reason": (self.country_reason.data or "").strip(),
                 "content_warning": (self.content_warning.data or "").strip()}
@@ -203,3 +198,8 @@ class UploadForm(FlaskForm):
     mode = RadioField("If some rows are invalid", default="all_or_nothing", choices=[
         ("all_or_nothing", "Import nothing, and show me every problem (all-or-nothing)"),
         ("skip_invalid", "Import the valid rows, skip the others, and give me a report of them")])
+
+
+class AddFundsForm(FlaskForm):
+    amount = DecimalField("Add to budget (USD)", places=2, validators=[DataRequired(), NumberRange(0.01, 10_000_000)])
+    idempotency_key = HiddenField(validators=[DataRequired(), Length(8, 64)])

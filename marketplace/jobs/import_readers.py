@@ -8,10 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+
+import orjson
 from dataclasses import dataclass
 from typing import BinaryIO, Iterator
 
-from .kinds import task_input_fields
+from .kinds import import_row_schema, task_input_fields
 
 # CSV cells can hold long texts (code under review); rows stay bounded by JOBS_IMPORT_MAX_ROW_BYTES.
 csv.field_size_limit(16 * 1024 * 1024)
@@ -46,17 +48,27 @@ def read_jsonl(stream: BinaryIO, max_row_bytes: int) -> Iterator[tuple[int, dict
         if not raw.strip():
             continue
         try:
-            row = json.loads(raw)
-        except UnicodeDecodeError:
-            yield line_no, RowError(line_no, "line", "is not UTF-8 text")
-            continue
-        except ValueError as exc:
-            yield line_no, RowError(line_no, "line", f"is not valid JSON ({exc.msg} at column {exc.colno})")
+            row = orjson.loads(raw)  # strict: refuses invalid UTF-8, NaN and numbers past 64 bits
+        except orjson.JSONDecodeError as exc:
+            yield line_no, RowError(line_no, "line", _json_problem(raw, exc))
             continue
         if not isinstance(row, dict):
             yield line_no, RowError(line_no, "line", "must be a JSON object, like {\"text\": \"...\"}")
             continue
         yield line_no, row
+
+
+def _json_problem(raw: bytes, exc: orjson.JSONDecodeError) -> str:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "is not UTF-8 text"
+    try:  # the standard library words the problem better, with a column number
+        json.loads(raw)
+    except ValueError as std:
+        return f"is not valid JSON ({std.msg} at column {std.colno})" if hasattr(std, "colno") else \
+            f"is not valid JSON ({std})"
+    return f"is not valid JSON ({exc})"
 
 
 def csv_columns(kind: str) -> tuple[list[str], list[str]]:
@@ -91,6 +103,7 @@ def read_csv(stream: BinaryIO, kind: str, max_row_bytes: int) -> Iterator[tuple[
             problems.append("a column is named twice")
         raise FileProblem(f"The CSV header has {'; '.join(problems)}. Expected columns: {expected}.")
     width = len(header)
+    lists = {name for name, prop in import_row_schema(kind)["properties"].items() if prop.get("type") == "array"}
     previous_end = reader.line_num
     while True:
         try:
@@ -123,6 +136,13 @@ def read_csv(stream: BinaryIO, kind: str, max_row_bytes: int) -> Iterator[tuple[
                     yield line_no, RowError(line_no, "gold", gold.message)
                     break
                 row["gold"] = gold
+            elif name in lists:
+                # A list field (pairwise more_responses) in one cell: a JSON list, e.g. ["third", "fourth"].
+                try:
+                    row[name] = json.loads(value)
+                except ValueError:
+                    yield line_no, RowError(line_no, name, 'must be a JSON list, e.g. ["first", "second"]')
+                    break
             else:
                 row[name] = value
         else:

@@ -33,6 +33,10 @@ def _object(properties: dict, required: list[str], description: str = "") -> dic
     return schema
 
 
+# Responses of a pairwise task are named by letter: a, b, then c, d, ... when a task asks for a ranking.
+MAX_RANKED = 10
+RESPONSE_LETTERS = tuple("abcdefghij"[:MAX_RANKED])
+
 LABELS = {"type": "array", "minItems": 1, "maxItems": 50, "uniqueItems": True,
           "items": _text(100), "description": "The labels a trainer chooses from, in the order shown."}
 
@@ -113,15 +117,16 @@ _register(Kind(
 _register(Kind(
     "pairwise_preference", "Pairwise preference",
     "Compare two responses to one prompt: which is better, by how much, and why.",
-    _object({"strength_levels": {"type": "integer", "minimum": 2, "maximum": 7, "default": 3,
-                                 "description": "Scale 1..N from 'slightly better' to 'much better'."},
-             "allow_tie": {"type": "boolean", "default": False},
+    _object({"allow_tie": {"type": "boolean", "default": False},
              "reason_min_chars": {"type": "integer", "minimum": 0, "maximum": 5000, "default": 30}}, []),
-    _object({"prompt": _text(), "response_a": _text(), "response_b": _text()},
+    _object({"prompt": _text(), "response_a": _text(), "response_b": _text(),
+             "more_responses": {"type": "array", "minItems": 1, "maxItems": MAX_RANKED - 2, "items": _text(),
+                                "description": "Optional responses C, D, ...: the trainer then ranks them all "
+                                               "(best first) instead of only comparing A and B."}},
             ["prompt", "response_a", "response_b"]),
-    {"strength_levels": 3, "allow_tie": True},
+    {"allow_tie": True},
     {"prompt": "What is the capital of Australia?", "response_a": "Canberra.", "response_b": "Sydney."},
-    {"preferred": "a", "strength": 3, "reason": "A is correct; Sydney is not the capital."},
+    {"preferred": "a", "strength": "much", "reason": "A is correct; Sydney is not the capital."},
     text_fields=("prompt",),
 ))
 
@@ -130,7 +135,10 @@ _register(Kind(
     "Score a response to a prompt on named scales (for example helpfulness 1-5), with comments.",
     _object({"rubric": {"type": "array", "minItems": 1, "maxItems": 20, "items": _object(
                 {"name": _text(60), "description": _text(1000, min_length=0),
-                 "scale_max": {"type": "integer", "minimum": 2, "maximum": 10}}, ["name", "scale_max"])},
+                 "scale_max": {"type": "integer", "minimum": 2, "maximum": 10},
+                 "comment_required": {"type": "boolean", "default": False,
+                                      "description": "Trainers must write a comment on this scale."}},
+                ["name", "scale_max"])},
              "comments_required": {"type": "boolean", "default": False}}, ["rubric"]),
     _object({"prompt": _text(), "response": _text()}, ["prompt", "response"]),
     {"rubric": [{"name": "Helpfulness", "scale_max": 5}, {"name": "Accuracy", "scale_max": 5}]},
@@ -153,6 +161,9 @@ _register(Kind(
     {"verdict": "incorrect", "bugs": [{"line": 2, "description": "Skips the first element."}], "quality": 2},
     text_fields=("problem",),
 ))
+
+# How much better the preferred response is (the quality room scores gold answers with the same words).
+STRENGTHS = ("slightly", "clearly", "much")
 
 KIND_CHOICES = [(name, kind.label) for name, kind in KINDS.items()]
 RESERVED_ROW_FIELDS = ("gold", "metadata", "external_id")
@@ -239,7 +250,7 @@ def task_validator(kind: str):
     return fast_validator(import_row_schema(kind))
 
 
-from .answers import answer_schema, validate_answer  # noqa: E402  (answers build on the kinds above)
+from .answers import answer_checker, answer_schema, validate_answer  # noqa: E402  (answers build on the kinds above)
 
-__all__ = ["KINDS", "KIND_CHOICES", "Kind", "answer_schema", "config_schema", "get_kind", "import_row_schema",
+__all__ = ["KINDS", "KIND_CHOICES", "Kind", "answer_checker", "answer_schema", "config_schema", "get_kind", "import_row_schema",
            "task_input_fields", "task_schema", "task_validator", "validate_answer", "validate_config"]

@@ -101,8 +101,9 @@ class Task(db.Model):
     job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column()  # 1, 2, 3 ... within the job, in import order
     payload: Mapped[dict] = mapped_column(sa.JSON)
-    gold: Mapped[dict | None] = mapped_column(sa.JSON)
-    meta: Mapped[dict | None] = mapped_column(sa.JSON)
+    # none_as_null: "no gold answer" is SQL NULL (filterable), not the JSON value null.
+    gold: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
+    meta: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
     external_id: Mapped[str | None] = mapped_column(sa.String(200))
     import_run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_runs.id", ondelete="SET NULL"))
     # Claimable; the work engine flips it off when the task has all its answers (DESIGN.md section 5).

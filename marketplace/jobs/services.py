@@ -1,7 +1,9 @@
 """Job services: create and edit jobs, move them between states, queue task imports, eligibility facts.
 
-Money moves (escrow at publish, refunds at close) live above this room, in payments/job_funding.py, which
-calls these services inside the same transaction. Services never commit.
+Money lives above this room. Each state change announces itself with core.events in the caller's transaction
+(`job.published`, `job.resumed`, `job.closed`, `job.budget_added`); the payments room subscribes and moves
+the budget into or out of escrow, refusing (and so rolling back the change) when the money is not there.
+Services never commit.
 """
 from __future__ import annotations
 
@@ -11,12 +13,15 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask import current_app
 
-from ..core import audit, notices
-from ..core.errors import Conflict, NotFound, ValidationFailed
+from ..assessments import services as assessments
+from ..assessments.models import Qualification
+from ..core import audit, events, notices
+from ..core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..core.schema import schema_errors
 from ..core.taxonomy import countries, languages
 from ..core.time import utcnow
 from ..extensions import db
+from ..moderation import services as moderation
 from . import budget, states
 from .eligibility import Exclusion, JobRules, QualificationInfo, TrainerFacts, exclusions
 from .kinds import validate_config
@@ -55,6 +60,11 @@ def _check_rules(values: dict) -> dict:
         errors["required_languages"] = f"has an unknown language code: {unknown[0]}"
     elif len(set(codes)) != len(codes):
         errors["required_languages"] = "names a language twice"
+    known = set(db.session.scalars(sa.select(Qualification.key)))
+    missing = [key for key in values["required_qualifications"] if key not in known]
+    if missing:
+        errors["required_qualifications"] = (f"names a qualification that does not exist: {missing[0]} "
+                                             "(choose from the qualification catalogue)")
     bad = [c for c in values["allowed_countries"] if c not in countries()]
     if bad:
         errors["allowed_countries"] = f"has an unknown country code: {bad[0]}"
@@ -140,16 +150,33 @@ def check_publishable(job: Job) -> None:
     per_hour = cost_per_hour(job)
     if job.budget_cents < per_hour:
         raise ValidationFailed(
-            f"The budget must pay for at least one hour of work ({per_hour / 100:,.2f} with the platform fee).",
+            f"The budget must pay for at least one hour of work (${per_hour / 100:,.2f} at this job's rate).",
             field="budget_cents", errors={"budget_cents": "must cover at least one hour of work"})
     validate_config(job.kind, job.config)
 
 
+MONEY_EVENTS = ("job.published", "job.resumed", "job.closed", "job.budget_added")
+
+
+def money_is_wired() -> bool:
+    """True when a room above (payments) holds job budgets in escrow; without it nothing may be published."""
+    return all(events.subscribers(name) for name in MONEY_EVENTS)
+
+
+def _require_money() -> None:
+    if not money_is_wired():
+        raise Conflict("Publishing is unavailable: the payments room that holds job budgets in escrow is not "
+                       "installed, and trainers must never work on an unfunded job.", code="payments_unavailable")
+
+
 def publish_job(job: Job, actor) -> None:
-    """Open a draft job to trainers (state only: payments.job_funding moves its budget into escrow first)."""
+    """Open a draft job to trainers. The `job.published` subscribers move its budget into escrow in the same
+    transaction, so a job is never open without its money set aside."""
     check_publishable(job)
+    _require_money()
     _move(job, "publish", published_at=utcnow())
     audit.record("jobs.published", actor=actor, subject=job, reason=f"Published with budget {job.budget_cents} cents.")
+    events.emit("job.published", job=job, actor=actor)
 
 
 def pause_job(job: Job, actor, *, reason: str = states.PAUSED_BY_REQUESTER) -> None:
@@ -164,8 +191,8 @@ def pause_for_budget(job: Job, *, escrow_cents: int) -> bool:
         return False
     _move(job, "pause", paused_reason=states.PAUSED_FOR_BUDGET)
     per_hour = cost_per_hour(job)
-    message = (f"Your job “{job.title}” has {escrow_cents / 100:,.2f} left in escrow, less than one hour of work "
-               f"({per_hour / 100:,.2f}), so we paused it: trainers are never asked to work unpaid. Add funds to "
+    message = (f"Your job “{job.title}” has ${escrow_cents / 100:,.2f} left in escrow, less than one hour of work "
+               f"(${per_hour / 100:,.2f}), so we paused it: trainers are never asked to work unpaid. Add funds to "
                "the job and it resumes at once.")
     audit.record("jobs.paused_for_budget", actor=None, subject=job, subject_user=job.requester_id, reason=message,
                  data={"escrow_cents": escrow_cents})
@@ -175,24 +202,63 @@ def pause_for_budget(job: Job, *, escrow_cents: int) -> bool:
 
 
 def resume_job(job: Job, actor) -> None:
-    """Reopen a paused job (payments.job_funding checks the escrow covers another hour first)."""
+    """Reopen a paused job; `job.resumed` subscribers refuse when the escrow cannot pay for another hour."""
+    _require_money()
     _move(job, "resume")
     audit.record("jobs.resumed", actor=actor, subject=job, reason="Resumed.")
+    events.emit("job.resumed", job=job, actor=actor)
+
+
+def add_budget(job: Job, actor, amount_cents: int, idempotency_key: str) -> bool:
+    """Add to a live job's budget (`job.budget_added` moves the money into escrow, once per key).
+
+    A job paused because its budget ran out resumes by itself when the escrow covers another hour again.
+    Returns True when the job resumed.
+    """
+    _require_money()
+    if not job.is_live:
+        raise Conflict("Funds can be added to a published or paused job; a draft is funded when it is published.")
+    if not isinstance(amount_cents, int) or amount_cents <= 0:
+        raise ValidationFailed("Enter an amount above zero.", field="amount", errors={"amount": "must be above zero"})
+    if not idempotency_key:
+        raise ValidationFailed("An idempotency key is required so a retry never adds twice.")
+    added = events.emit("job.budget_added", job=job, actor=actor, amount_cents=amount_cents,
+                        idempotency_key=idempotency_key)
+    if not any(added):  # the payments room saw this key before: the money moved already
+        return False
+    db.session.execute(sa.update(Job).where(Job.id == job.id)
+                       .values(budget_cents=Job.budget_cents + amount_cents, updated_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(job)
+    audit.record("jobs.budget_added", actor=actor, subject=job, reason=f"Budget raised by {amount_cents} cents.",
+                 data={"amount_cents": amount_cents})
+    if job.status == states.PAUSED and job.paused_reason == states.PAUSED_FOR_BUDGET:
+        try:
+            with db.session.begin_nested():
+                resume_job(job, actor)
+        except DomainError:  # still not enough for an hour of work: it stays paused, with the money added
+            db.session.refresh(job)
+            return False
+        return True
+    return False
 
 
 def close_job(job: Job, actor) -> None:
     """Close a job for good: no new work; unused escrow goes back to the requester (payments.job_funding)."""
     if import_in_progress(job):
         raise Conflict("An import of tasks is still running; close the job when it has finished.")
+    if job.is_live:  # a draft holds no money; a live job's escrow must go back through payments
+        _require_money()
     _move(job, "close", closed_at=utcnow())
     # One set-based update: a closed job offers no task to anyone.
     db.session.execute(sa.update(Task).where(Task.job_id == job.id, Task.is_open.is_(True)).values(is_open=False)
                        .execution_options(synchronize_session=False))
     audit.record("jobs.closed", actor=actor, subject=job, reason="Closed.")
+    events.emit("job.closed", job=job, actor=actor)  # payments returns the unused escrow
 
 
 def cost_per_hour(job: Job) -> int:
-    return budget.cost_per_hour_cents(job.hourly_rate_cents, current_app.config["PLATFORM_FEE_BASIS_POINTS"])
+    return budget.cost_per_hour_cents(job.hourly_rate_cents)
 
 
 def import_in_progress(job: Job) -> bool:
@@ -280,30 +346,64 @@ def job_rules(job: Job) -> JobRules:
                     content_warning=job.content_warning)
 
 
-def trainer_facts(user, job: Job | None = None, *, qualification_keys=frozenset(),
-                  country_withdrawn: bool = False, withdrawal_reason: str = "") -> TrainerFacts:
+def trainer_facts(user, job: Job | None = None, now=None) -> TrainerFacts:
+    """What eligibility may know about a trainer: profile, active qualifications (assessments room) and
+    standing (moderation room: suspension, country withdrawal, a sanction or block for this job or requester)."""
+    now = now or utcnow()
+    standing = moderation.standing_for(user, now, job_id=job.id if job else None,
+                                       requester_id=job.requester_id if job else None)
     return TrainerFacts(languages={lang.code: lang.proficiency for lang in user.languages},
                         expertise=frozenset(e.area for e in user.expertise), country=user.country,
-                        qualifications=frozenset(qualification_keys), in_good_standing=user.in_good_standing,
-                        standing=user.status, country_withdrawn=country_withdrawn,
-                        country_withdrawal_reason=withdrawal_reason,
+                        qualifications=frozenset(held_qualification_keys(user.id, now)),
+                        in_good_standing=user.in_good_standing and standing.code not in ("suspended", "deactivated"),
+                        standing=standing.code if standing.code in ("suspended", "deactivated") else user.status,
+                        country_withdrawn=standing.code == "country", country_withdrawal_reason=standing.reason,
+                        barred_code=standing.code if standing.code in BARRED else "",
+                        barred_reason=standing.reason if standing.code in BARRED else "",
                         accepted_content_warning=bool(job and has_accepted_warning(job, user.id)))
 
 
+BARRED = ("job_sanction", "requester_sanction", "requester_block")
+
+
 def qualification_catalogue() -> dict[str, QualificationInfo]:
-    """Names of qualifications for messages (the assessments room's catalogue, once it exists)."""
-    return {}
+    """Every qualification a job may require, with the assessment that grants it (for "take the ..." advice)."""
+    catalogue = {}
+    for qualification in assessments.qualification_catalogue():
+        assessment = assessments.assessment_for_qualification(qualification.key)
+        catalogue[qualification.key] = QualificationInfo(qualification.key, qualification.name, qualification.kind,
+                                                         assessment.title if assessment else None)
+    return catalogue
 
 
 def held_qualification_keys(user_id: int, now=None) -> frozenset[str]:
-    """Keys of the trainer's active qualifications (the assessments room's, once it exists)."""
-    return frozenset()
+    """Keys of the trainer's active, unexpired qualifications (assessments room)."""
+    return frozenset(assessments.active_qualification_keys(user_id, now or utcnow()))
+
+
+# Rules owned by rooms above this one (the quality room's removal of a trainer from a job) plug in here, so
+# every place that asks "may this trainer work on this job?" hears them without importing those rooms.
+_exclusion_providers: list = []
+
+
+def register_exclusion_provider(fn) -> None:
+    """`fn(user, job, now) -> list[Exclusion]`, registered once at start-up by an upper room's subscribers.py."""
+    if fn not in _exclusion_providers:
+        _exclusion_providers.append(fn)
+
+
+def extra_exclusions(user, job: Job, now=None) -> list[Exclusion]:
+    """The upper rooms' exclusions of `user` from `job` (see register_exclusion_provider)."""
+    if not getattr(user, "is_worker", False):
+        return []
+    return [e for fn in _exclusion_providers for e in fn(user, job, now or utcnow())]
 
 
 def eligibility(user, job: Job, now=None) -> list[Exclusion]:
     """Why `user` cannot work on `job` now (empty: they can). The one entry point pages and the API use."""
-    facts = trainer_facts(user, job, qualification_keys=held_qualification_keys(user.id, now or utcnow()))
-    return exclusions(facts, job_rules(job), qualification_catalogue())
+    now = now or utcnow()
+    return exclusions(trainer_facts(user, job, now), job_rules(job), qualification_catalogue()) + \
+        extra_exclusions(user, job, now)
 
 
 def get_job(job_id: int) -> Job:

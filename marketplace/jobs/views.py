@@ -1,18 +1,21 @@
 """Requester pages: my jobs, the creation wizard (kind -> basics -> eligibility -> pay -> preview), the job
-page and pausing. Money actions (publish, resume, close, add funds) are served by payments/views_jobs.py."""
+page, and its state changes (publish, pause, resume, close, add funds: the money moves in payments, through
+the events these services emit)."""
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..core.errors import DomainError
-from ..core.markdown import render_markdown
+from ..core.markdown import render_instructions as render_markdown
 from ..core.permissions import Role, good_standing_required, require, role_required
 from ..core.web import apply_domain_error
 from ..extensions import db
 from . import budget, policies, services, states
-from .forms import KIND_FIELDS, BasicsForm, EligibilityForm, PayForm
+from .forms import KIND_FIELDS, AddFundsForm, BasicsForm, EligibilityForm, PayForm
 from .kinds import KINDS
 from .models import ImportRun, Job, Task
 
@@ -34,7 +37,7 @@ def load_own_job(job_id: int) -> Job:
 
 
 def money_ready() -> bool:
-    return "payments.publish_job" in current_app.view_functions
+    return services.money_is_wired()
 
 
 @bp.route("/")
@@ -127,18 +130,19 @@ def edit_eligibility(job_id):
     job = load_own_job(job_id)
     require(policies.can_edit_job(current_user, job), 404)
     catalogue = services.qualification_catalogue()
-    form = EligibilityForm(qualification_choices=[(k, q.name) for k, q in catalogue.items()])
+    form = EligibilityForm(qualification_choices=[(k, q.name + (f" (assessment: {q.assessment_title})"
+                                                                if q.assessment_title else ""))
+                                                  for k, q in catalogue.items()])
     if request.method == "GET":
         for row, entry in zip(form.languages, job.required_languages):
             row.code.data, row.min_proficiency.data = entry["code"], entry["min_proficiency"]
         form.expertise.data = list(job.required_expertise)
-        form.qualifications.data = [k for k in job.required_qualifications if k in catalogue]
-        form.qualification_keys.data = ", ".join(k for k in job.required_qualifications if k not in catalogue)
+        form.qualifications.data = list(job.required_qualifications)
         form.countries.data = list(job.allowed_countries)
         form.country_reason.data, form.content_warning.data = job.country_reason, job.content_warning
     if form.validate_on_submit() and _save(job, form, form.values(), aliases={
             "required_languages": "languages", "required_expertise": "expertise",
-            "required_qualifications": "qualification_keys", "allowed_countries": "countries"}):
+            "required_qualifications": "qualifications", "allowed_countries": "countries"}):
         return _next_step(job, "eligibility")
     return render_template("jobs/wizard_eligibility.html", form=form, job=job, steps=STEPS,
                            step="eligibility"), _status()
@@ -173,9 +177,11 @@ def preview(job_id):
 
 def _pay_context(job: Job) -> dict:
     fee = current_app.config["PLATFORM_FEE_BASIS_POINTS"]
-    return {"per_hour_cents": budget.cost_per_hour_cents(job.hourly_rate_cents, fee),
-            "per_task_cents": budget.earnings_per_task_cents(job.hourly_rate_cents, job.est_minutes_per_task),
-            "hours_budget": budget.hours(job.budget_cents, budget.cost_per_hour_cents(job.hourly_rate_cents, fee))}
+    return {"per_hour_cents": budget.cost_per_hour_cents(job.hourly_rate_cents),
+            "net_per_hour_cents": budget.trainer_net_cents(job.hourly_rate_cents, fee),
+            "per_task_cents": budget.earnings_per_task_cents(job.hourly_rate_cents, job.est_minutes_per_task, fee),
+            "hours_budget": budget.hours(job.budget_cents, budget.cost_per_hour_cents(job.hourly_rate_cents)),
+            "fee_percent": f"{fee / 100:g}"}
 
 
 @bp.route("/<int:job_id>")
@@ -191,24 +197,82 @@ def view_job(job_id):
         except DomainError as exc:
             problems.append(exc.message)
     return render_template("jobs/job.html", job=job, runs=runs, problems=problems, money_ready=money_ready(),
+                           funds_form=AddFundsForm(formdata=None, idempotency_key=uuid.uuid4().hex),
                            actions=states.allowed_actions(job.status), can_edit=policies.can_edit_job(current_user, job),
                            instructions=render_markdown(job.instructions), **_pay_context(job))
 
 
-@bp.route("/<int:job_id>/pause", methods=["POST"])
-@role_required(Role.REQUESTER)
-def pause(job_id):
+def _begin_write() -> None:
+    """On SQLite, take the write lock before reading what a money change will change, so two writers queue
+    instead of one failing (the same as payments.provider.begin_write, whose engine hook reads this option)."""
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={"fairtrain_write_lock": True})
+
+
+def _change(job_id: int, change, success: str):
+    """Load the requester's own job, apply one state change, commit, and say what happened."""
+    _begin_write()
     job = load_own_job(job_id)
     require(policies.can_edit_job(current_user, job), 404)
     try:
-        services.pause_job(job, current_user)
+        change(job)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
-        flash("Job paused: no new tasks are handed out. Trainers holding a task may finish it and are paid.", "success")
+        flash(success, "success")
     return redirect(url_for("jobs.view_job", job_id=job.id))
+
+
+@bp.route("/<int:job_id>/publish", methods=["POST"])
+@role_required(Role.REQUESTER)
+@good_standing_required
+def publish(job_id):
+    return _change(job_id, lambda job: services.publish_job(job, current_user),
+                   "Published: the budget is in escrow and trainers can start.")
+
+
+@bp.route("/<int:job_id>/pause", methods=["POST"])
+@role_required(Role.REQUESTER)
+def pause(job_id):
+    return _change(job_id, lambda job: services.pause_job(job, current_user),
+                   "Job paused: no new tasks are handed out. Trainers holding a task may finish it and are paid.")
+
+
+@bp.route("/<int:job_id>/resume", methods=["POST"])
+@role_required(Role.REQUESTER)
+@good_standing_required
+def resume(job_id):
+    return _change(job_id, lambda job: services.resume_job(job, current_user), "Job resumed.")
+
+
+@bp.route("/<int:job_id>/close", methods=["POST"])
+@role_required(Role.REQUESTER)
+def close(job_id):
+    return _change(job_id, lambda job: services.close_job(job, current_user),
+                   "Job closed. Unused escrow goes back to your funds.")
+
+
+@bp.route("/<int:job_id>/add-funds", methods=["POST"])
+@role_required(Role.REQUESTER)
+@good_standing_required
+def add_funds(job_id):
+    """Raise a live job's budget from the requester's funds (the form's one-time key makes a resubmit harmless)."""
+    form = AddFundsForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.errors.values()))[0] if form.errors else "Enter an amount.", "error")
+        return redirect(url_for("jobs.view_job", job_id=job_id))
+    amount = int((form.amount.data * 100).to_integral_value())
+
+    def change(job):
+        if services.add_budget(job, current_user, amount, f"form:{form.idempotency_key.data}"):
+            flash("The job had paused for budget; it is running again.", "info")
+    return _change(job_id, change, f"Added ${amount / 100:,.2f} to the job's budget.")
 
 
 @bp.route("/<int:job_id>/about")
@@ -224,6 +288,7 @@ def about(job_id):
 
 @bp.route("/<int:job_id>/accept-warning", methods=["POST"])
 @role_required(Role.WORKER)
+@good_standing_required
 def accept_warning(job_id):
     job = db.session.get(Job, job_id)
     require(job is not None and policies.can_view_as_trainer(current_user, job), 404)

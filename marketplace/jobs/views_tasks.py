@@ -6,7 +6,7 @@ import csv
 import io
 
 import sqlalchemy as sa
-from flask import (Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, jsonify, redirect, render_template, request,
                    send_file, url_for)
 from flask_login import current_user
 
@@ -143,9 +143,11 @@ def csv_template(job_id):
 @bp.route("/<int:job_id>/images/<path:key>")
 @role_required(Role.REQUESTER, Role.ADMIN, Role.WORKER)
 def image(job_id, key):
-    """An image of a bounding-box task: to its requester, admins, and trainers once the job is live."""
+    """An image of a bounding-box task: to its requester, admins, and trainers who may work on the job."""
     job = db.session.get(Job, job_id)
     require(job is not None and policies.can_view_as_trainer(current_user, job), 404)
+    if current_user.is_worker:  # task data reaches only trainers who may work on it (country limits included)
+        require(not services.eligibility(current_user, job), 404)
     try:
         check_key(key)
     except ValueError:

@@ -67,5 +67,8 @@ class Clock:
 
 
 def clock(user_id: int, job_id: int | None, now: datetime, *, tz: str | None = None) -> Clock:
-    time = work_time(user_id, now, tz=tz)
+    # Read through the work engine's WORK_TIME_PROVIDER (this module's work_time in every deployment), so the
+    # heartbeat's clock and the work page's first render can never disagree about the same minutes.
+    from ..assignment import worktime
+    time = worktime.work_time(user_id, now)  # the provider reads the trainer's own time zone
     return Clock(time.today_seconds, time.week_seconds, time.job_week_seconds.get(job_id, 0) if job_id else 0)

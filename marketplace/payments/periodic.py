@@ -25,6 +25,12 @@ def reconcile_payments(now) -> int:
     return len(run.findings)
 
 
+def pause_underfunded_jobs(now) -> int:
+    """Pause published jobs whose escrow cannot pay for another hour of work; their requesters are told why."""
+    from .job_funding import pause_underfunded_jobs as pause
+    return pause(now)
+
+
 def weekly_payroll(now) -> int:
     """Payday: pay last week's payroll once per trainer (payroll_run.py); hourly, so it catches up."""
     from . import payroll_run  # the pay room's payroll lives beside this file

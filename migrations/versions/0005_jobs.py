@@ -2,7 +2,7 @@
 (the requester API's access tables live in accounts, created here with the room that first needs them).
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 Create Date: 2026-11-26 10:28:39.957195
 
 """

@@ -343,3 +343,32 @@ def test_sqlite_claims_begin_immediate_so_writers_queue_instead_of_failing(app):
         sa.event.remove(db.engine, "before_cursor_execute", record)
     assert ["BEGIN", "IMMEDIATE"] in seen
     assert seen.index(["BEGIN", "IMMEDIATE"]) < next(i for i, s in enumerate(seen) if s[0] == "UPDATE")
+
+
+GOLD_SLOTS = {0: False, 1: True, 2: False}
+
+
+def gold_slots(job_id, worker_id, position):
+    return GOLD_SLOTS.get(position, False)
+
+
+def test_a_gold_mix_provider_decides_slot_by_slot_and_falls_back_to_any_task(app):
+    job = make_open_job(tasks=6, overlap=2)
+    tasks = tasks_of(job)
+    tasks[5].gold = {"labels": ["Neither"]}
+    db.session.commit()
+    previous = app.config["GOLD_MIX_PROVIDER"]
+    app.config["GOLD_MIX_PROVIDER"] = "tests.assignment.test_claims:gold_slots"
+    try:
+        first, second = make_trainer(), make_trainer()
+        assert [a.task.seq for a in claim(job, first, k=3)] == [1, 5, 2]  # slot 1 is gold: task 5
+        GOLD_SLOTS[0] = True  # the second trainer's first slot is gold too, but task 5 is then full
+        assert [a.task.seq for a in claim(job, second, k=3)] == [5, 1, 2]
+        third = make_trainer()
+        # Gold measures every trainer (quality room): a gold slot takes the gold task even past the overlap...
+        assert [a.task.seq for a in claim(job, third, k=1)] == [5]
+        # ...and a gold slot with no gold task left for this trainer falls back to any task.
+        assert [a.task.seq for a in claim(job, third, k=2)] == [5, 3]
+    finally:
+        app.config["GOLD_MIX_PROVIDER"] = previous
+        GOLD_SLOTS[0] = False

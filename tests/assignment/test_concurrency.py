@@ -121,3 +121,68 @@ def test_32_trainers_drain_2000_tasks_with_overlap_3_exactly(app):
     check_drained(job_id, 2000, 3, given)
     # Work was shared: nobody was starved by SKIP LOCKED (each did a fair part of the 6,000 answers).
     assert min(len(v) for v in given.values()) > 6000 / 32 / 4
+
+
+def test_api_token_use_is_recorded_without_failing_while_another_writer_holds_sqlite(app):
+    """SQLite: a transaction that has read cannot take the write lock once another writer committed, and gets
+    "database is locked" at once (no busy wait). Recording a token's last use must start by writing."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    from marketplace.accounts import tokens
+    trainer = make_trainer()
+    _, raw = tokens.create_token(trainer, name="script", scopes=["work"])
+    db.session.commit()
+    held = threading.Event()
+
+    def writer():
+        with app.app_context():
+            conn = db.engine.connect()
+            conn.info["begin_immediate"] = True
+            with conn.begin():
+                conn.execute(sa.text("UPDATE users SET display_name = 'Busy' WHERE id = :id"), {"id": trainer.id})
+                held.set()
+                threading.Event().wait(0.5)
+            conn.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    held.wait(5)
+    assert tokens.authenticate(raw) is not None  # waits for the writer instead of failing
+    thread.join()
+    db.session.rollback()
+    assert db.session.scalar(sa.text("SELECT last_used_at FROM api_tokens")) is not None
+
+
+def test_a_double_click_submitting_at_once_counts_the_answer_once(app):
+    """Two requests submit the same answer at the same moment: both get the same result, one answer counted."""
+    job_id = make_open_job(tasks=1, overlap=2, commit=False).id
+    trainer_id = make_trainer(commit=False).id
+    db.session.commit()
+    job, trainer = db.session.get(Job, job_id), db.session.get(User, trainer_id)
+    assignment_id = services.claim_next(job, trainer)[0].id
+    db.session.commit()
+    results, failures = [], []
+    start = threading.Barrier(2)
+
+    def click():
+        try:
+            with app.app_context():
+                me = db.session.get(User, trainer_id)
+                db.session.commit()
+                start.wait(10)
+                done = services.submit(assignment_id, me, ANSWER)
+                db.session.commit()
+                results.append((done.status, done.submitted_at))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    with pool_of(4):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert not failures, failures
+    assert len(results) == 2 and results[0] == results[1]
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Task.answers_done).where(Task.job_id == job_id)) == 1

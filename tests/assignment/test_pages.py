@@ -21,7 +21,8 @@ def test_my_work_lists_jobs_i_can_start_with_pay_time_and_hours_available(client
     login(trainer)
     page = text(client.get("/work/"))
     assert "You can start now" in page and "Judge posts" in page
-    assert "$24.00 an hour" in page and "about 3 min" in page
+    assert "$21.60 an hour" in page and "$24.00 less the 10% platform fee" in page  # the fee comes out of the rate
+    assert "about 3 min (≈ $1.08)" in page
     assert "8 hours available" in page  # the job's 10 h limit minus 2 h worked binds before the cap
     assert "15 hours" in page and "left under your cap" in page
 
@@ -79,7 +80,7 @@ def test_start_opens_the_work_page_with_the_task_rate_time_and_timer(client, log
     login(trainer)
     response = client.post(f"/work/jobs/{job.id}/start")
     page = text(client.get(response.headers["Location"]))
-    assert "Post number 1" in page and "$24.00/hour" in page and "1 h 35 min" in page
+    assert "Post number 1" in page and "$21.60/hour" in page and "1 h 35 min" in page
     assert 'id="timer"' in page and "<strong>carefully</strong>" in page
     assert 'data-key="1"' in page and "Submit and next" in page and "Keyboard shortcuts" in page
 
@@ -199,3 +200,31 @@ def test_progress_pages_are_for_the_jobs_requester_only(client, login):
     assert client.get(f"/jobs/{job.id}/progress").status_code == 404
     login(make_trainer())
     assert client.get(f"/jobs/{job.id}/progress").status_code == 403
+
+
+def test_the_job_page_lists_every_rule_that_keeps_me_out_with_the_remedy(client, login):
+    job = make_open_job(required_languages=[{"code": "ja", "min_proficiency": "professional"}],
+                        required_expertise=["law"], instructions="Judge **each** post.")
+    login(make_trainer())
+    page = text(client.get(f"/work/jobs/{job.id}"))
+    assert "You cannot take this job now" in page
+    assert "Requires Japanese (professional or better)." in page and "Requires expertise in Law." in page
+    assert "<strong>each</strong>" in page and "Start working" not in page
+
+
+def test_the_job_page_offers_the_warning_and_start_when_i_qualify(client, login):
+    job = make_open_job(content_warning="Posts contain slurs.")
+    login(make_trainer())
+    page = text(client.get(f"/work/jobs/{job.id}"))
+    assert "Posts contain slurs." in page and "Accept and start" in page
+
+
+def test_a_multi_label_job_offers_checkboxes_and_takes_several_labels(client, login):
+    job = make_open_job(tasks=2, config={"labels": ["Politics", "Sport", "Health"], "multiple": True})
+    login(make_trainer())
+    url = client.post(f"/work/jobs/{job.id}/start").headers["Location"]
+    page = text(client.get(url))
+    assert page.count('type="checkbox" name="labels"') == 3 and "Choose every label that applies" in page
+    done = client.post(url + "/submit", data={"labels": ["Politics", "Health"], "then": "stop"})
+    assert done.status_code == 302
+    assert db.session.scalar(sa.select(Assignment.answer)) == {"labels": ["Politics", "Health"]}

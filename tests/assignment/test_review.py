@@ -121,3 +121,28 @@ def test_both_scheduled_jobs_are_in_the_schedule():
     ids = {job.id: job.func for job in SCHEDULE}
     assert ids["sweep_reservations"] == "marketplace.assignment.periodic:sweep_reservations"
     assert ids["auto_approve"] == "marketplace.assignment.periodic:auto_approve"
+
+
+def test_a_rejected_answer_can_be_appealed_and_overturning_approves_it(client, login):
+    from marketplace.moderation import appeals
+    requester = make_requester()
+    job = make_open_job(requester, tasks=1, overlap=1, review_policy="requester")
+    trainer = make_trainer()
+    a = submitted(job, trainer)
+    review.reject(a.id, requester, "The post attacks a religion; the guideline calls that hate speech.")
+    db.session.commit()
+    login(trainer)
+    page = client.get(f"/work/tasks/{a.id}").get_data(as_text=True)
+    assert "appeal the decision" in page and f"/appeals/new/answer_rejection/{a.id}" in page
+    appeal = appeals.file_appeal(trainer, "answer_rejection", a.id,
+                                 "The post criticises a policy, not believers; the guideline's example 4 says so.")
+    db.session.commit()
+    admin = make_admin()
+    appeals.decide_appeal(appeal, admin, outcome="overturned",
+                          reason="Criticism of a policy is not hate speech under the guideline; the answer stands.")
+    db.session.commit()
+    stored = db.session.get(Assignment, a.id)
+    assert stored.status == "approved" and stored.reviewer_id == admin.id
+    task = db.session.scalar(sa.select(Task).where(Task.job_id == job.id))
+    assert (task.holders, task.answers_done, task.is_open) == (1, 1, False)
+    assert db.session.get(Job, job.id).tasks_done == 1

@@ -25,6 +25,15 @@ from tests.factories import make_admin, make_requester, make_sanction, make_trai
 EXPECTED_GUARDED: set[str] = {
     "assessments.start", "api_assessments.start_attempt",
     # jobs: posting a job, publishing or resuming it, adding money or tasks; a trainer accepting a job's warning.
+    "jobs.new_job", "jobs.new_job_basics", "jobs.publish", "jobs.resume", "jobs.add_funds", "jobs.accept_warning",
+    "job_tasks.upload", "api_jobs.create_job", "api_jobs.publish_job", "api_jobs.resume_job", "api_jobs.add_budget",
+    "api_jobs.upload_tasks",
+    # Work engine: starting work (claiming tasks), and a requester's review decisions about trainers' answers
+    # (a suspended requester's answers are approved automatically when the review window passes).
+    "assignment.start", "api_work.claim", "work_progress.approve", "work_progress.reject",
+    # pay and payments rooms add theirs here as they land.
+    # Quality: taking and deciding peer reviews (judging others' work), and the requester's bulk review.
+    "quality_peer.start", "quality_peer.decide", "quality_requester.bulk_review",
     "jobs.new_job", "jobs.new_job_basics", "jobs.publish", "jobs.resume", "jobs.add_funds",
     "job_tasks.upload", "api_jobs.create_job", "api_jobs.publish_job", "api_jobs.resume_job", "api_jobs.add_budget",
     "api_jobs.upload_tasks",
@@ -45,12 +54,36 @@ OPEN_POSTS = {
     "assessments.save", "assessments.submit", "api_assessments.submit_attempt", "assessments.contest",
     "assessments.answer_contest", "assessments.grant", "assessments.revoke", "assessments.review_attempt",
     "assessments.import_file",
+    # A suspended requester may still stop spending: edit, pause or close their jobs (edits publish nothing: a draft
+    # stays a draft until jobs.publish, which is guarded, and a live job's rate may only rise); and manage API tokens.
+    "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay", "jobs.pause", "jobs.close",
+    "api_jobs.pause_job", "api_jobs.close_job", "api.tokens", "api.revoke_token",
+    # Finishing a task already held (work in progress): saving a draft, submitting, returning it.
+    "assignment.submit", "assignment.save_draft", "assignment.give_back",
+    "api_work.submit", "api_work.save_draft", "api_work.give_back",
+    # The work page's helpers for a task already held: running its tests and previewing one's own text are part of
+    # finishing it; flagging it broken or harmful gives it back, which must never be blocked.
+    "work_kinds.run_tests", "work_kinds.preview", "work_kinds.flag",
+    # Money: a trainer connects a payout account to receive earnings; a requester may add funds; admins' money work.
+    "payments.connect_payout_account", "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up",
+    "payments.admin_pay_trainer", "payments.admin_refund", "payments.retry_payout", "payments.lift_freeze",
+    "payments.run_reconciliation",
+    # Quality: contesting a gold answer and disputing a review are objections (like appeals); requesters keep
+    # answering contests, correcting gold, deciding disputes, their quality settings and lifting removals.
+    "quality.contest_item", "quality.dispute", "quality.lift_removal", "quality_results.correct_gold",
+    "quality_results.uphold", "quality_results.decide_dispute", "quality_results.refresh",
+    "quality_requester.settings", "quality_requester.known_reviews",
+    # Earnings stay reachable: the payments room's withdrawal and payout-account forms belong here.
+    "payments.withdraw", "payments.payout_account", "payments.stripe_webhook",
+    # Adding funds and connecting a payout account are not new work; the rest are admins' money actions.
+    "payments.start_top_up", "payments.pay_top_up", "payments.check_top_up", "payments.connect_payout_account",
+    "payments.retry_payout", "payments.run_reconciliation", "payments.admin_refund", "payments.admin_pay_trainer",
+    "payments.lift_freeze",
     # A suspended requester may still stop spending: edit, pause or close their jobs; and manage API tokens.
     "jobs.edit_basics", "jobs.edit_eligibility", "jobs.edit_pay", "jobs.pause", "jobs.close",
     "api_jobs.pause_job", "api_jobs.close_job", "api.tokens", "api.revoke_token",
     # Not yet wearing the guard in this branch (the work engine's later commits add it): starting work is
     # refused to a suspended trainer by assignment.services.check_may_claim itself ("code": "suspended").
-    "assignment.start", "api_work.claim", "work_progress.approve", "work_progress.reject", "jobs.accept_warning",
     # Finishing a task already held (work in progress): saving a draft, submitting, returning it.
     "assignment.submit", "assignment.save_draft", "assignment.give_back",
     "api_work.submit", "api_work.save_draft", "api_work.give_back",

@@ -10,10 +10,12 @@
     const minutes = Number((form.querySelector("#est_minutes_per_task") || {}).value || 0);
     const budgetInput = form.querySelector("#budget");
     if (!(rate > 0)) return;
-    const fee = Math.floor((rate * feeBp + 5000) / 10000);  // halves up, as core.money.fee_cents
-    const perHour = rate + fee;
-    document.getElementById("earn-hour").textContent = money(rate);
-    document.getElementById("earn-task").textContent = minutes > 0 ? money(Math.floor((rate * minutes * 60 * 2 + 3600) / 7200)) : "—";
+    const fee = (cents) => Math.floor((cents * feeBp * 2 + 10000) / 20000);  // halves up, as core.money.fee_cents
+    const net = (gross) => gross - fee(gross);
+    const perHour = rate;  // an hour takes the rate from escrow; the trainer keeps it less the fee
+    document.getElementById("earn-hour").textContent = money(net(rate));
+    const taskGross = Math.floor((rate * minutes * 60 * 2 + 3600) / 7200);  // as core.money.pay_for_seconds
+    document.getElementById("earn-task").textContent = minutes > 0 ? money(net(taskGross)) : "—";
     document.getElementById("cost-hour").textContent = money(perHour);
     if (budgetInput) {
       const budget = cents(budgetInput) || 0;

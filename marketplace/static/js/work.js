@@ -30,8 +30,12 @@
     const target = e.target;
     if (e.key === "?" && !isTyping(target)) { e.preventDefault(); toggleHelp(); return; }
     if (help && help.open) return;
+    if ((e.key === "i" || e.key === "I") && instructions && !isTyping(target) && !e.ctrlKey && !e.metaKey) {
+      instructions.open = !instructions.open;
+      return;
+    }
     if (!form) return;
-    if (target && target.form && target.form !== form) return;  // the return form keeps its own keys
+    if (target && target.closest && target.closest("#return")) return;  // the return form keeps its own keys
     if (e.key === "Enter") {
       if (target && target.tagName === "TEXTAREA" && !(e.ctrlKey || e.metaKey)) return;
       if (target && ["BUTTON", "A", "SUMMARY"].includes(target.tagName)) return;
@@ -47,13 +51,17 @@
       input.checked = input.type === "checkbox" ? !input.checked : true;
       input.focus();
       input.dispatchEvent(new Event("change", { bubbles: true }));
-    } else if ((e.key === "i" || e.key === "I") && instructions) {
-      instructions.open = !instructions.open;
     }
+  });
+  if (help) help.addEventListener("close", function () {
+    if (help.contains(document.activeElement)) document.activeElement.blur();
   });
 
   if (!form) return;
-  form.addEventListener("submit", function () { submitting = true; saveSoon.cancel(); });
+  form.addEventListener("submit", function (e) {
+    if (e.defaultPrevented) return;  // the answer checks (answer-check.js) stopped it: stay ready to submit
+    submitting = true; saveSoon.cancel();
+  });
 
   // Autosave: a second after the last change, and when the page is hidden (tab switch, closing).
   const status = document.getElementById("draft-status");

@@ -1,0 +1,431 @@
+"""Claim speed and exactness: the claim endpoint under 1..64 concurrent trainers vs a null endpoint and a raw-SQL
+claim loop, measured in the same run, on SQLite and PostgreSQL.
+
+Run:  /work/main/.venv/bin/python bench/claim.py --quick                 (2 shared cores: 20,000 tasks, 1-16 clients)
+      /work/main/.venv/bin/python bench/claim.py --engines postgres --clients 1 4 16 32 64 --tasks 100000
+      (PostgreSQL from BENCH_DATABASE_URL or TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test;
+       a throwaway database is created and dropped.)
+
+Set-up: one published classification job with --tasks tasks and overlap 3; 64 HTTP trainers and 64 raw-loop trainers;
+20% of each (index % 5 == 2) have already answered --done tasks (3,000 by default) near the front of the queue, so
+their claims must skip past their own work. The app runs under gunicorn (gthread) on 127.0.0.1.
+
+Each level runs three loops for --seconds with c clients (threads, keep-alive connections):
+  null   GET /bench/null (no database, no login)
+  claim  POST /api/v1/work/jobs/<id>/claim {"k": 1}, then POST .../submit (a personal API token per trainer)
+  raw    the same release + claim + submit SQL on a plain connection per thread (no HTTP, no ORM)
+and prints claims/s, p50/p99/max claim latency (and p50 for the heavy trainers alone) and the ratios claim/raw and
+claim/null. At the end the invariants are
+checked: no task over its overlap, holders and answers match the assignments, no (task, trainer) pair twice, every
+claim a client was given exists.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("FAIRTRAIN_INSTANCE", tempfile.mkdtemp(prefix="bench-claim-"))
+os.environ["API_RATE_LIMIT"] = "100000000 per minute"  # measure the claim, not the rate limiter
+
+import sqlalchemy as sa  # noqa: E402
+
+OVERLAP = 3
+ANSWER = {"labels": ["Neither"]}
+MAX_CLIENTS = 64
+
+
+def heavy(i: int) -> bool:
+    return i % 5 == 2
+
+
+# --- database ----------------------------------------------------------------------------------------------
+
+def make_database(engine_name: str, workdir: Path):
+    if engine_name == "sqlite":
+        return f"sqlite:///{workdir / 'bench.sqlite3'}", None
+    from config import normalise_database_url
+    base = normalise_database_url(os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+                                  or "postgresql://postgres@127.0.0.1:5432/test")
+    admin = sa.engine.make_url(base)
+    name = f"bench_claim_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return admin.set(database=name).render_as_string(hide_password=False), (admin, name)
+
+
+def drop_database(dropper) -> None:
+    if dropper:
+        admin, name = dropper
+        engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+
+def populate(url: str, tasks: int, done: int) -> dict:
+    """Schema, job, tasks, trainers (with tokens) and the heavy trainers' past work, set-based."""
+    from config import TestConfig
+    from marketplace import create_app
+    from marketplace.accounts import tokens
+    from marketplace.accounts.models import User
+    from marketplace.core.time import UTCDateTime, utcnow
+    from marketplace.extensions import db
+    from marketplace.jobs.kinds import validate_config
+    from marketplace.jobs.models import Job
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench-" + "x" * 40)
+    with app.app_context():
+        db.create_all()
+        now = utcnow()
+        requester = User(email="lab@bench.example.com", password_hash="x", role="requester", display_name="Lab")
+        db.session.add(requester)
+        db.session.flush()
+        job = Job(requester_id=requester.id, title="Bench: judge posts", kind="classification", status="published",
+                  config=validate_config("classification", {"labels": ["Hate speech", "Offensive", "Neither"]}),
+                  hourly_rate_cents=2000, answers_per_task=OVERLAP, review_policy="auto", reservation_minutes=30,
+                  budget_cents=10**9, task_count=tasks, published_at=now)
+        db.session.add(job)
+        db.session.flush()
+        job_id = job.id
+        trainers = [User(email=f"t{side}{i}@bench.example.com", password_hash="x", role="worker",
+                         display_name=f"Trainer {side}{i}", country="GB") for side in ("h", "r")
+                    for i in range(MAX_CLIENTS)]
+        db.session.add_all(trainers)
+        db.session.flush()
+        http_ids, raw_ids = [t.id for t in trainers[:MAX_CLIENTS]], [t.id for t in trainers[MAX_CLIENTS:]]
+        tokens_ = [tokens.create_token(t, name="bench", scopes=["work"])[1] for t in trainers[:MAX_CLIENTS]]
+        from marketplace.accounts.models import TrainerLanguage
+        db.session.add_all([TrainerLanguage(user_id=t.id, code="en", proficiency="native") for t in trainers])
+        db.session.commit()
+        conn = db.session.connection()
+        payload = json.dumps({"text": "A post to judge: the bus was late again and nobody said why."})
+        when = sa.bindparam("now", type_=UTCDateTime)
+        conn.execute(sa.text("INSERT INTO tasks (job_id, seq, payload, is_open, answers_done, holders, created_at) "
+                             "VALUES (:job, :seq, :payload, :open, 0, 0, :now)").bindparams(when),
+                     [{"job": job.id, "seq": s, "payload": payload, "open": True, "now": now}
+                      for s in range(1, tasks + 1)])
+        task_id = dict(conn.execute(sa.text("SELECT seq, id FROM tasks WHERE job_id = :job"), {"job": job.id}).all())
+        # Heavy trainer number n (n-th heavy of its side) has answered tasks [n*1000+1, n*1000+done]: at most 3
+        # holders per task, so every task stays within its overlap.
+        rows, per_task = [], {}
+        for ids in (http_ids, raw_ids):
+            for n, worker in enumerate(w for i, w in enumerate(ids) if heavy(i)):
+                for seq in range(n * 1000 + 1, min(tasks, n * 1000 + done) + 1):
+                    if per_task.get(seq, 0) >= OVERLAP:
+                        continue
+                    per_task[seq] = per_task.get(seq, 0) + 1
+                    rows.append({"job": job.id, "task": task_id[seq], "worker": worker, "now": now - timedelta(days=3)})
+        conn.execute(sa.text(
+            "INSERT INTO assignments (job_id, task_id, worker_id, status, reserved_at, expires_at, answer, "
+            "submitted_at, reviewed_at, review_reason, return_note) VALUES (:job, :task, :worker, 'approved', :now, "
+            ":now, '{\"labels\": [\"Neither\"]}', :now, :now, '', '')").bindparams(when),
+            rows)
+        conn.execute(sa.text("UPDATE tasks SET holders = :n, answers_done = :n, is_open = :open WHERE id = :id"),
+                     [{"n": n, "open": n < OVERLAP, "id": task_id[s]} for s, n in per_task.items()])
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as c:
+            c.exec_driver_sql("VACUUM ANALYZE")
+        engine.dispose()
+    return {"job_id": job_id, "http_ids": http_ids, "raw_ids": raw_ids, "tokens": tokens_,
+            "heavy_rows": len(rows)}
+
+
+# --- the server --------------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(url: str, workers: int, threads: int):
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-" + "y" * 40, "FAIRTRAIN_ENV": "development",
+           "PYTHONPATH": str(ROOT)}
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    process = subprocess.Popen([gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "gthread",
+                                "--threads", str(threads), "--log-level", "warning", "--keep-alive", "30",
+                                "bench.claim_app:app"], cwd=ROOT, env=env)
+    for _ in range(200):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/bench/null")
+            if conn.getresponse().status == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+# --- load loops --------------------------------------------------------------------------------------------
+
+class Result:
+    def __init__(self):
+        self.latencies: list[float] = []
+        self.heavy_latencies: list[float] = []
+        self.count = 0
+        self.errors: list[str] = []
+        self.claimed: list[int] = []
+        self.lock = threading.Lock()
+
+    def add(self, seconds: float, assignment_ids=(), is_heavy: bool = False):
+        with self.lock:
+            self.latencies.append(seconds)
+            if is_heavy:
+                self.heavy_latencies.append(seconds)
+            self.count += 1
+            self.claimed.extend(assignment_ids)
+
+    def fail(self, message: str):
+        with self.lock:
+            if len(self.errors) < 5:
+                self.errors.append(message)
+
+
+def run_threads(target, clients: int, seconds: float, result: Result) -> float:
+    start = threading.Barrier(clients + 1)
+    deadline = [0.0]
+
+    def body(i):
+        start.wait()
+        target(i, deadline[0], result)
+
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    began = time.perf_counter()
+    deadline[0] = began + seconds
+    start.wait()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - began
+
+
+def null_loop(port):
+    def loop(i, deadline, result):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            conn.request("GET", "/bench/null")
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                result.fail(f"null {response.status}")
+            result.add(time.perf_counter() - t0)
+    return loop
+
+
+def claim_loop(port, world):
+    job_id = world["job_id"]
+
+    def loop(i, deadline, result):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Authorization": f"Bearer {world['tokens'][i]}", "Content-Type": "application/json"}
+        body = json.dumps({"k": 1})
+        answer = json.dumps({"answer": ANSWER})
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            conn.request("POST", f"/api/v1/work/jobs/{job_id}/claim", body=body, headers=headers)
+            response = conn.getresponse()
+            data = json.loads(response.read())
+            elapsed = time.perf_counter() - t0
+            if response.status != 200:
+                result.fail(f"claim {response.status}: {data}")
+                return
+            held = [a["id"] for a in data["assignments"]]
+            result.add(elapsed, held, heavy(i))
+            conn.request("POST", f"/api/v1/work/assignments/{held[0]}/submit", body=answer, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                result.fail(f"submit {response.status}")
+                return
+    return loop
+
+
+def raw_loop(url, world):
+    """The same statements as marketplace.assignment.claims, on a plain connection: no HTTP, no Flask, no ORM."""
+    from marketplace.assignment import claims
+    from marketplace.core.time import UTCDateTime, utcnow
+    engine = sa.create_engine(url, pool_size=MAX_CLIENTS + 2, max_overflow=0)
+    dialect = engine.dialect.name
+    submit = sa.text("UPDATE assignments SET status = 'approved', answer = :answer, submitted_at = :now, "
+                     "reviewed_at = :now WHERE id = :id AND worker_id = :worker AND status = 'reserved' "
+                     "AND expires_at > :now RETURNING task_id").bindparams(sa.bindparam("now", type_=UTCDateTime))
+    answered = sa.text("UPDATE tasks SET answers_done = answers_done + 1 WHERE id = :id")
+
+    def begin(conn):
+        if dialect == "sqlite":
+            conn.info["begin_immediate"] = True
+        return conn.begin()
+
+    def loop(i, deadline, result):
+        worker = world["raw_ids"][i]
+        with engine.connect() as conn:
+            while time.perf_counter() < deadline:
+                t0 = time.perf_counter()
+                now = utcnow()
+                params = {"job_id": world["job_id"], "overlap": OVERLAP, "worker_id": worker, "now": now,
+                          "expires_at": now + timedelta(minutes=30), "k": 1}
+                with begin(conn):
+                    released = conn.execute(claims.RELEASE, {"job_id": world["job_id"], "now": now}).scalars().all()
+                    for task in sorted(released):
+                        conn.execute(claims.GIVE_BACK, {"task_id": task, "n": 1, "reopen": True})
+                    if dialect == "postgresql":
+                        rows = conn.execute(claims._statement(dialect, None), params).all()
+                        if not rows:
+                            rows = conn.execute(claims._statement(dialect, None, wait=True), params).all()
+                        ids = [a for _, a in rows if a is not None]
+                    else:
+                        bumped = conn.execute(claims._statement(dialect, None),
+                                              {k: v for k, v in params.items() if k not in ("now", "expires_at")}).all()
+                        ids = [a for a, _ in conn.execute(claims._SQLITE_INSERT, {**params, "task_ids": [
+                            t for t, _ in bumped]}).all()] if bumped else []
+                elapsed = time.perf_counter() - t0
+                if not ids:
+                    result.fail("raw claim found nothing")
+                    return
+                result.add(elapsed, ids, heavy(i))
+                with begin(conn):
+                    task = conn.execute(submit, {"answer": json.dumps(ANSWER), "now": utcnow(), "id": ids[0],
+                                                 "worker": worker}).scalar_one()
+                    conn.execute(answered, {"id": task})
+    return loop, engine
+
+
+def summary(name: str, result: Result, wall: float) -> dict:
+    lat = sorted(result.latencies) or [0.0]
+    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
+    heavy_lat = sorted(result.heavy_latencies)
+    return {"name": name, "rate": result.count / wall, "p50": p(0.50), "p99": p(0.99), "max": lat[-1] * 1000,
+            "n": result.count, "errors": result.errors,
+            "heavy_p50": heavy_lat[len(heavy_lat) // 2] * 1000 if heavy_lat else None}
+
+
+# --- invariants --------------------------------------------------------------------------------------------
+
+def check_invariants(url: str, world: dict, claimed: list[int]) -> list[str]:
+    engine = sa.create_engine(url)
+    problems = []
+    with engine.connect() as conn:
+        over = conn.execute(sa.text("SELECT count(*) FROM tasks WHERE holders > :o OR answers_done > :o"),
+                            {"o": OVERLAP}).scalar()
+        if over:
+            problems.append(f"{over} task(s) over the overlap")
+        mismatched = conn.execute(sa.text(
+            "SELECT count(*) FROM tasks t WHERE t.holders <> (SELECT count(*) FROM assignments a WHERE a.task_id = t.id "
+            "AND a.status IN ('reserved', 'submitted', 'approved')) OR t.answers_done <> (SELECT count(*) FROM "
+            "assignments a WHERE a.task_id = t.id AND a.status IN ('submitted', 'approved'))")).scalar()
+        if mismatched:
+            problems.append(f"{mismatched} task(s) whose counters disagree with their assignments")
+        twice = conn.execute(sa.text("SELECT count(*) FROM (SELECT task_id, worker_id FROM assignments GROUP BY "
+                                     "task_id, worker_id HAVING count(*) > 1) x")).scalar()
+        if twice:
+            problems.append(f"{twice} (task, trainer) pair(s) twice")
+        wrong_open = conn.execute(sa.text("SELECT count(*) FROM tasks WHERE is_open <> (holders < :o)"),
+                                  {"o": OVERLAP}).scalar()
+        if wrong_open:
+            problems.append(f"{wrong_open} task(s) whose is_open flag disagrees with holders")
+        found = set()
+        for chunk in range(0, len(claimed), 5000):
+            ids = claimed[chunk:chunk + 5000]
+            found |= set(conn.execute(sa.text("SELECT id FROM assignments WHERE id IN :ids").bindparams(
+                sa.bindparam("ids", expanding=True)), {"ids": ids}).scalars())
+        if len(found) != len(set(claimed)):
+            problems.append(f"{len(set(claimed)) - len(found)} claim(s) handed out but not in the database")
+    engine.dispose()
+    return problems
+
+
+def bench_engine(engine_name: str, args) -> None:
+    args = argparse.Namespace(**{**vars(args), "threads": args.threads or (1 if engine_name == "sqlite" else 8)})
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-claim-{engine_name}-"))
+    url, dropper = make_database(engine_name, workdir)
+    try:
+        t0 = time.perf_counter()
+        world = populate(url, args.tasks, args.done)
+        print(f"\n== {engine_name}: {args.tasks:,} tasks, overlap {OVERLAP}, {world['heavy_rows']:,} past answers by "
+              f"heavy trainers (set-up {time.perf_counter() - t0:.1f} s); gunicorn {args.workers} workers x "
+              f"{args.threads} threads; {args.seconds:g} s per loop", flush=True)
+        server, port = start_gunicorn(url, args.workers, args.threads)
+        claimed: list[int] = []
+        print(f"{'clients':>7} {'null/s':>8} {'claim/s':>8} {'raw/s':>8} {'claim/raw':>9} {'claim/null':>10} "
+              f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'heavy p50':>9} {'raw p50':>7} {'raw p99':>7}")
+        try:
+            loop, raw_engine = raw_loop(url, world)
+            # Warm-up (not measured): every gunicorn worker imports, connects and compiles its templates.
+            for target in (null_loop(port), claim_loop(port, world)):
+                warm = Result()
+                run_threads(target, min(8, MAX_CLIENTS), 1.5, warm)
+                claimed += warm.claimed
+            for clients in args.clients:
+                results = {}
+                for name, target in (("null", null_loop(port)), ("claim", claim_loop(port, world)), ("raw", loop)):
+                    result = Result()
+                    wall = run_threads(target, clients, args.seconds, result)
+                    results[name] = summary(name, result, wall)
+                    claimed += result.claimed if name == "claim" else []
+                    claimed += result.claimed if name == "raw" else []
+                    for error in result.errors:
+                        print(f"   {name} error: {error}")
+                n, c, r = results["null"], results["claim"], results["raw"]
+                print(f"{clients:>7} {n['rate']:>8.0f} {c['rate']:>8.0f} {r['rate']:>8.0f} "
+                      f"{c['rate'] / r['rate'] if r['rate'] else 0:>9.0%} {c['rate'] / n['rate'] if n['rate'] else 0:>10.0%} "
+                      f"{c['p50']:>7.1f} {c['p99']:>7.1f} {c['max']:>7.1f} "
+                      f"{c['heavy_p50'] if c['heavy_p50'] is not None else float('nan'):>9.1f} {r['p50']:>7.1f} "
+                      f"{r['p99']:>7.1f}", flush=True)
+            raw_engine.dispose()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        problems = check_invariants(url, world, claimed)
+        print(f"invariants over {len(claimed):,} claims: " + ("all hold (no over-assignment, counters match, no pair "
+                                                              "twice, no claim lost)" if not problems else
+                                                              "; ".join(problems)), flush=True)
+    finally:
+        drop_database(dropper)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--engines", nargs="+", default=["sqlite", "postgres"], choices=["sqlite", "postgres"])
+    parser.add_argument("--clients", nargs="+", type=int, default=[1, 4, 16, 32, 64])
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--done", type=int, default=3000, help="tasks each heavy trainer has answered already")
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each loop at each level")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="gunicorn threads per worker (default: 1 on SQLite, where processes queue better than "
+                             "threads sharing one interpreter while holding the write lock; 8 on PostgreSQL)")
+    parser.add_argument("--quick", action="store_true", help="20,000 tasks, 1-16 clients, 3 s loops")
+    args = parser.parse_args()
+    if args.quick:
+        args.tasks, args.clients, args.seconds, args.done = 20_000, [1, 4, 16], 3.0, 2000
+    if max(args.clients) > MAX_CLIENTS:
+        parser.error(f"at most {MAX_CLIENTS} clients")
+    for engine_name in args.engines:
+        bench_engine(engine_name, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""One browser test per task kind: a trainer completes a task with the mouse or the keyboard and the stored answer
+is exactly what they entered (box coordinates in image pixels on a scaled image included); plus the page's
+answer checks agree with the server's on every case of tests/assignment/test_kind_answers.py."""
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace.assignment import services
+from marketplace.assignment.models import Assignment, CodeRun
+from marketplace.core.errors import ValidationFailed
+from marketplace.jobs.answers import answer_schema, validate_answer
+from marketplace.jobs.kinds import validate_config
+from marketplace.jobs.models import Task
+from marketplace.jobs.storage import get_storage
+from tests.assignment.kinds_helpers import RANKED, SETUPS
+from tests.assignment.test_kind_answers import CASES, RANKED_CASES
+from tests.browser.conftest import log_in, shot
+from tests.factories import make_kind_job, make_trainer
+
+PASSWORD = "a long unusual passphrase"
+DEMO = Path(__file__).resolve().parents[2] / "marketplace" / "static" / "demo"
+
+
+def start(db, page, kind, payload, config, **fields):
+    """A job of `kind` with one task, held by a logged-in trainer whose browser is on the work page."""
+    job = make_kind_job(kind, [payload], config=config, **fields)
+    trainer = make_trainer(email=f"{kind}@trainers.example.com", password=PASSWORD, display_name="Grace")
+    assignment = services.claim_next(job, trainer)[0]
+    db.session.commit()
+    log_in(page, f"{kind}@trainers.example.com", PASSWORD)
+    page.goto(f"/work/tasks/{assignment.id}")
+    return assignment
+
+
+def stored(db, assignment):
+    db.session.rollback()  # see what the server committed
+    return db.session.get(Assignment, assignment.id)
+
+
+def table(page):
+    """The box list as the trainer sees it: [label, x, y, w, h] per row."""
+    return page.evaluate("""Array.from(document.querySelectorAll('#bbox-rows tr')).map(r =>
+        [r.querySelector('select').value, ...Array.from(r.querySelectorAll('input')).map(i => Number(i.value))])""")
+
+
+def test_boxes_drawn_on_a_scaled_image_are_stored_in_image_pixels(page, db):
+    job_payload = {"image": "", "width": 640, "height": 427, "original_name": "rocket.jpg"}
+    job = make_kind_job("bounding_boxes", [job_payload], config={"labels": ["rocket", "tower", "person"]},
+                        title="Box rockets and launch towers")
+    key = f"images/job-{job.id}/rocket.jpg"
+    get_storage().save_bytes(key, (DEMO / "rocket.jpg").read_bytes())
+    task = db.session.scalar(sa.select(Task).where(Task.job_id == job.id))
+    task.payload = {**job_payload, "image": key}
+    db.session.commit()
+    trainer = make_trainer(email="boxes@trainers.example.com", password=PASSWORD, display_name="Grace")
+    assignment = services.claim_next(job, trainer)[0]
+    db.session.commit()
+    log_in(page, "boxes@trainers.example.com", PASSWORD)
+    page.goto(f"/work/tasks/{assignment.id}")
+    page.wait_for_function("window.FT && FT.bbox")
+    page.get_by_role("button", name="Zoom out (minus key)").click()  # any zoom: the pixels must not depend on it
+    zoom = page.evaluate("FT.bbox.zoom()")
+    assert 0.5 < zoom < 1.9 and abs(zoom - 1) > 0.05, zoom
+    page.locator("#bbox-stage").scroll_into_view_if_needed()
+    img = page.locator("#bbox-image").bounding_box()
+    assert abs(img["width"] - 640 * zoom) < 1  # drawn on a scaled image
+
+    def drag(x1, y1, x2, y2):
+        page.mouse.move(img["x"] + x1, img["y"] + y1)
+        page.mouse.down()
+        page.mouse.move(img["x"] + (x1 + x2) / 2, img["y"] + (y1 + y2) / 2, steps=4)
+        page.mouse.move(img["x"] + x2, img["y"] + y2, steps=4)
+        page.mouse.up()
+        page.wait_for_timeout(100)
+
+    drag(300, 20, 420, 360)                      # label 1 (rocket) is chosen
+    page.keyboard.press("Escape")
+    page.keyboard.press("2")                     # tower, for the next box
+    drag(60, 40, 200, 400)
+    rows = table(page)
+    assert [r[0] for r in rows] == ["rocket", "tower"]
+    for row, (x1, y1, x2, y2) in zip(rows, [(300, 20, 420, 360), (60, 40, 200, 400)]):
+        expected = [x1 / zoom, y1 / zoom, (x2 - x1) / zoom, (y2 - y1) / zoom]  # display -> image pixels
+        assert all(abs(got - want) <= 1.01 for got, want in zip(row[1:], expected)), (row, expected)
+
+    # Keyboard: select the first box, move it 3 px right, make it 10 px taller; delete a box and undo that.
+    page.keyboard.press("Escape")
+    page.keyboard.press("]")  # nothing selected: the first box
+    assert "selected" in page.locator("#bbox-rows tr").first.get_attribute("class")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Control+Shift+ArrowDown")
+    page.keyboard.press("Delete")
+    assert len(table(page)) == 1
+    page.keyboard.press("Control+z")
+    assert len(table(page)) == 2
+    after = table(page)
+    assert after[0][1] == rows[0][1] + 3 and after[0][4] == rows[0][4] + 10
+    # Typing exact pixels in the list works as well (and is what a screen-reader user would do).
+    width = page.get_by_label("Box 2 width in pixels")
+    width.fill("150")
+    width.press("Tab")
+    after[1][3] = 150
+    assert table(page) == after
+    page.wait_for_function("document.getElementById('draft-status').textContent.includes('Draft saved')")
+    shot(page, "work-kind-bounding-boxes")
+
+    page.get_by_role("button", name="Submit and stop").click()
+    page.wait_for_url("**/work/")
+    saved = stored(db, assignment)
+    assert saved.answer == {"boxes": [{"label": label, "x": x, "y": y, "w": w, "h": h} for label, x, y, w, h in after]}
+
+
+def test_writing_counts_typed_and_pasted_text_previews_markdown_and_restores_the_draft(page, db):
+    assignment = start(db, page, "writing", {"prompt": "Why does salt melt ice on roads, even below 0 °C?",
+                                             "context": "Explain for a 15-year-old."},
+                       {"min_chars": 60, "max_chars": 400}, title="Write chemistry demonstrations")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    typed = "**Salt** lowers the freezing point of water, so "
+    pasted = "the ice melts even below 0 °C."
+    editor = page.locator("#text")
+    editor.click()
+    page.keyboard.type(typed)
+    page.keyboard.press("Control+Enter")  # too short: the page says so and sends nothing
+    summary = page.locator("#answer-errors")
+    assert summary.is_visible() and "Your answer must be at least 60 characters" in summary.inner_text()
+    assert stored(db, assignment).status == "reserved"
+    editor.click()
+    page.keyboard.press("End")
+    page.evaluate("text => navigator.clipboard.writeText(text)", pasted)
+    page.keyboard.press("Control+V")
+    assert page.locator("#pasted-count").inner_text() == str(len(pasted))
+    assert page.locator("#typed-count").inner_text() == str(len(typed))
+    assert page.locator("#char-count").inner_text() == str(len(typed + pasted))
+    assert "within the limits" in page.locator("#limit-status").inner_text()
+    page.wait_for_function("document.getElementById('draft-status').textContent.includes('Draft saved')")
+
+    page.reload()  # the draft comes back, figures included
+    assert page.locator("#text").input_value() == typed + pasted
+    assert page.locator("#pasted-count").inner_text() == str(len(pasted))
+    page.get_by_role("tab", name="Preview").click()
+    preview = page.locator("#preview")
+    preview.locator("strong").wait_for()
+    assert preview.locator("strong").inner_text() == "Salt"
+    shot(page, "work-kind-writing-preview")
+    page.get_by_role("tab", name="Write").click()
+    shot(page, "work-kind-writing")
+    page.locator("#text").press("Control+Enter")
+    page.wait_for_url("**/work/")
+    assert stored(db, assignment).answer == {"text": typed + pasted, "input_stats": {
+        "typed_chars": len(typed), "pasted_chars": len(pasted), "pastes": 1}}
+
+
+def test_pairwise_preference_with_the_keyboard_records_the_order_shown(page, db):
+    payload = {"prompt": "How long does the Shinkansen take from Tokyo to Osaka?",
+               "response_a": "About 2 hours 30 minutes on the Nozomi.", "response_b": "About 5 hours; fly instead."}
+    assignment = start(db, page, "pairwise_preference", payload, {"allow_tie": True, "reason_min_chars": 20},
+                       title="Compare chatbot answers")
+    order = page.evaluate("FT.kindData().order")
+    assert page.locator(".response header").all_inner_texts() == ["Response 1", "Response 2"]
+    better = order.index("a") + 1  # the trainer sees positions, never the letters
+    page.keyboard.press("3")  # a tie first: strength is not asked for
+    assert page.locator("input[name=strength]").first.is_disabled()
+    page.keyboard.press(str(better))
+    page.keyboard.press("6")  # much better
+    page.locator("#reason").click()
+    page.keyboard.type("The Nozomi takes about 2.5 hours; 5 hours is wrong.")
+    shot(page, "work-kind-pairwise")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_url("**/work/")
+    assert stored(db, assignment).answer == {"preferred": "a", "strength": "much", "order": order,
+                                             "reason": "The Nozomi takes about 2.5 hours; 5 hours is wrong."}
+
+
+def test_ranking_more_responses_by_drag_and_by_keyboard(page, db):
+    assignment = start(db, page, "pairwise_preference", RANKED, {"allow_tie": False, "reason_min_chars": 5},
+                       title="Rank haiku")
+    names = lambda: [item.get_attribute("data-letter") for item in page.locator(".ranking-item").all()]  # noqa: E731
+    first = names()
+    last = page.locator(".ranking-item").nth(3)
+    target = page.locator(".ranking-item").nth(0).bounding_box()
+    handle = last.locator(".drag-handle").bounding_box()
+    page.mouse.move(handle["x"] + 4, handle["y"] + 4)
+    page.mouse.down()
+    page.mouse.move(target["x"] + 10, target["y"] + 10, steps=8)
+    page.mouse.move(target["x"] + 10, target["y"] + 2, steps=2)
+    page.mouse.up()
+    dragged = names()
+    assert dragged == [first[3], *first[:3]]
+    page.locator(".ranking-item").nth(2).focus()
+    page.keyboard.press("Shift+ArrowUp")  # third becomes second
+    ranking = [dragged[0], dragged[2], dragged[1], dragged[3]]
+    assert names() == ranking
+    assert "ranked 2 of 4" in page.locator("#ranking-status").inner_text()
+    page.keyboard.press("4")
+    page.locator("#reason").fill("Vivid images.")
+    shot(page, "work-kind-ranking")
+    page.get_by_role("button", name="Submit and stop").click()
+    page.wait_for_url("**/work/")
+    answer = stored(db, assignment).answer
+    assert answer["ranking"] == ranking and answer["strength"] == "slightly" and answer["reason"] == "Vivid images."
+    assert answer["preferred"] == min("ab", key=ranking.index)
+
+
+def test_rubric_rating_with_digits_and_a_required_scale_comment(page, db):
+    config, payload = SETUPS["rating"]
+    assignment = start(db, page, "rating", payload, config, title="Rate support answers")
+    page.keyboard.press("1")  # Helpfulness, then focus moves on to Tone
+    page.keyboard.press("3")
+    assert page.locator("input[name=score-0][value='1']").is_checked()
+    assert page.locator("input[name=score-1][value='3']").is_checked()
+    page.get_by_role("button", name="Submit and next").click()  # the required comment is missing
+    assert "Comment on helpfulness is required for this scale" in page.locator("#answer-errors").inner_text()
+    page.get_by_label("Comment on helpfulness").fill("Asks for the customer's password: unsafe.")
+    shot(page, "work-kind-rating")
+    page.get_by_role("button", name="Submit and stop").click()
+    page.wait_for_url("**/work/")
+    assert stored(db, assignment).answer == {"scores": {"Helpfulness": 1, "Tone": 3},
+                                             "scale_comments": {"Helpfulness": "Asks for the customer's password: unsafe."}}
+
+
+def test_code_review_bug_from_a_line_click_run_tests_and_the_result_goes_with_the_answer(page, db):
+    config, payload = SETUPS["code_review"]
+    assignment = start(db, page, "code_review", payload, config, title="Review AI-written Python")
+    assert page.locator("#code-lines .hljs-keyword").first.inner_text() == "def"  # highlighted
+    page.get_by_role("button", name="Line 2: report a bug here").click()
+    page.keyboard.type("Skips the first element of the list.")
+    assert page.locator("#line-2").get_attribute("class").count("has-bug") == 1
+    assert page.locator("input[name=verdict][value=incorrect]").is_checked()
+    page.get_by_role("button", name="Run tests").click()
+    result = page.locator("#test-result .test-run")
+    result.wait_for(timeout=30_000)
+    assert "Some tests failed" in result.inner_text() and "1 passed, 1 failed" in result.inner_text()
+    page.locator("#verdict legend").click()  # leave the text field, then the quality by digit
+    page.keyboard.press("2")
+    assert page.locator("input[name=quality][value='2']").is_checked()
+    shot(page, "work-kind-code-review")
+    page.get_by_role("button", name="Submit and stop").click()
+    page.wait_for_url("**/work/")
+    answer = stored(db, assignment).answer
+    run = db.session.scalar(sa.select(CodeRun).where(CodeRun.assignment_id == assignment.id))
+    assert answer == {"verdict": "incorrect", "quality": 2, "test_run": run.result,
+                                             "bugs": [{"line": 2, "description": "Skips the first element of the list."}]}
+
+
+# --- the page's checks agree with the server's -------------------------------------------------------------------
+
+def server_errors(kind, config, payload, answer):
+    try:
+        validate_answer(kind, config, payload, answer)
+    except ValidationFailed as exc:
+        return exc.errors
+    return {}
+
+
+def test_the_pages_answer_checks_agree_with_the_server_on_every_case(page, live_server):
+    page.goto("/login")
+    page.add_script_tag(url="/static/js/answer-check.js")
+    for kind in [*SETUPS, "classification"]:
+        page.add_script_tag(url=f"/static/js/kinds/{kind}.js")
+    cases = [(kind, SETUPS[kind][1], answer) for kind, _case, answer, _field in CASES]
+    cases += [("pairwise_preference", RANKED, answer) for _case, answer, _field in RANKED_CASES]
+    cases += [("classification", {"text": "A post."}, answer) for answer in (
+        {"labels": ["Neither"], "justification": "Nothing abusive here at all."}, {"labels": []},
+        {"labels": ["Neither"], "justification": "short"}, {"labels": ["Neither", "Hate speech"]})]
+    checked = 0
+    for kind, payload, answer in cases:
+        raw = SETUPS[kind][0] if kind in SETUPS else {"labels": ["Hate speech", "Neither"],
+                                                      "justification_required": True}
+        config = validate_config(kind, raw)
+        expected = server_errors(kind, config, payload, answer)
+        got = page.evaluate("([k, s, c, p, a]) => FT.check(k, s, c, p, a)",
+                            [kind, answer_schema(kind, config), config, payload, answer])
+        assert got == expected, (kind, answer)
+        checked += 1
+    assert checked == len(CASES) + len(RANKED_CASES) + 4

@@ -1,0 +1,22 @@
+"""Budget as hours: what an hour costs, what a trainer keeps, and hours bought, used and left."""
+from marketplace.jobs.budget import BudgetSummary, earnings_per_task_cents, hours, trainer_net_cents
+
+
+def test_trainer_keeps_the_rate_less_the_platform_fee():
+    assert trainer_net_cents(2000, 1000) == 1800
+    assert trainer_net_cents(1555, 1000) == 1399  # fee 155.5 rounds half up to 156
+
+
+def test_earnings_per_task_are_time_based_and_after_the_fee():
+    assert earnings_per_task_cents(1800, 10, 1000) == 270  # $3.00 of work, $0.30 fee
+
+
+def test_hours_round_down_so_unfunded_time_is_never_promised():
+    assert hours(10_000, 3000) == 3.3 and hours(2999, 3000) == 0.9 and hours(5, 0) == 0.0
+
+
+def test_summary_shows_bought_used_and_left():
+    summary = BudgetSummary(funded_cents=60_000, escrow_cents=15_000, per_hour_cents=2000)
+    assert (summary.hours_bought, summary.hours_used, summary.hours_left) == (30.0, 22.5, 7.5)
+    assert summary.spent_cents == 45_000 and summary.used_percent == 75 and summary.covers_another_hour
+    assert not BudgetSummary(60_000, 1999, 2000).covers_another_hour

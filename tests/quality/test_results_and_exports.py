@@ -1,0 +1,172 @@
+"""Stored agreement snapshots and aggregates, and exports streamed from the database through pages and API."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+import krippendorff
+import numpy as np
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.quality import periodic, results
+from marketplace.quality.exports import FORMULA_TRIGGERS
+from marketplace.quality.models import QualitySnapshot, TaskAggregate
+from marketplace.quality.pseudonyms import trainer_code
+from tests.factories import answer_task, job_tasks, make_open_job, make_trainer
+
+from .conftest import RIGHT, WRONG, label_answer
+
+LABELS = ["Hate speech", "Offensive, not hate speech", "Neither"]
+
+
+def _three_trainers_on(job, table):
+    """table[t] = the labels of trainers a, b, c on task t (None: no answer)."""
+    trainers = [make_trainer() for _ in range(3)]
+    for task, row in zip(job_tasks(job), table):
+        for trainer, label in zip(trainers, row):
+            if label is not None:
+                answer_task(task, trainer, label_answer(label))
+    return trainers
+
+
+TABLE = [(RIGHT, RIGHT, RIGHT), (WRONG, WRONG, RIGHT), (RIGHT, RIGHT, None), (WRONG, WRONG, WRONG),
+         (LABELS[1], LABELS[1], RIGHT), (RIGHT, WRONG, LABELS[1])]
+
+
+def test_snapshot_stores_alpha_equal_to_krippendorff_on_the_same_answers_and_aggregates_per_task():
+    job = make_open_job(tasks=6, overlap=3)
+    trainers = _three_trainers_on(job, TABLE)
+    snap = results.snapshot(job)
+    db.session.commit()
+    code = {label: i for i, label in enumerate(LABELS)}
+    reliability = np.array([[np.nan if row[k] is None else code[row[k]] for row in TABLE] for k in range(3)])
+    assert abs(snap.alpha - krippendorff.alpha(reliability_data=reliability, level_of_measurement="nominal")) < 1e-9
+    assert snap.n_answers == 17 and snap.n_tasks == 6
+    assert set(snap.data["parts"]) == set(LABELS)
+    assert snap.data["series"][-1][2] == 17
+    agg = {a.task_id: a for a in db.session.scalars(sa.select(TaskAggregate).where(
+        TaskAggregate.method == "majority"))}
+    tasks = job_tasks(job)
+    assert agg[tasks[1].id].value == {"answer": WRONG} and round(agg[tasks[1].id].confidence, 3) == 0.667
+    assert agg[tasks[5].id].is_tie
+    assert {m for (m,) in db.session.execute(sa.select(TaskAggregate.method).distinct())} == {"majority",
+                                                                                              "dawid_skene"}
+    assert set(snap.data["trainers"]) == {str(t.id) for t in trainers}
+
+
+def test_scheduled_snapshot_runs_only_when_answers_changed():
+    job = make_open_job(tasks=6, overlap=3)
+    _three_trainers_on(job, TABLE[:3])
+    assert periodic.refresh_snapshots(None) == 1
+    db.session.commit()
+    assert periodic.refresh_snapshots(None) == 0
+    answer_task(job_tasks(job)[2], make_trainer(), label_answer(RIGHT))
+    assert periodic.refresh_snapshots(None) == 1
+    assert db.session.scalar(sa.select(sa.func.count(QualitySnapshot.id))) == 2
+
+
+def test_csv_export_through_the_page_neutralises_formulas_and_reads_back(client, login):
+    job = make_open_job(tasks=2, config={"labels": ["=HYPERLINK(\"x\")", "+1", "Neither"], "multiple": False})
+    trainer = make_trainer()
+    answer_task(job_tasks(job)[0], trainer, {"labels": ["=HYPERLINK(\"x\")"], "justification": "@SUM(A1)"})
+    answer_task(job_tasks(job)[1], trainer, {"labels": ["+1"], "justification": "-2+3"})
+    login(job.requester)
+    response = client.get(f"/jobs/{job.id}/export?format=csv&what=answers", buffered=True)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == ["task_id", "task_seq", "external_id", "trainer"]
+    assert len(rows) == 3
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(FORMULA_TRIGGERS), cell
+    assert rows[1][3] == trainer_code(job.id, trainer.id) and str(trainer.id) != rows[1][3]
+    assert rows[1][6] == "'=HYPERLINK(\"x\")"
+
+
+def test_jsonl_export_of_aggregates_after_a_snapshot(client, login):
+    job = make_open_job(tasks=6, overlap=3)
+    _three_trainers_on(job, TABLE)
+    results.snapshot(job)
+    login(job.requester)
+    lines = client.get(f"/jobs/{job.id}/export?format=jsonl&what=aggregates",
+                       buffered=True).get_data(as_text=True).splitlines()
+    records = [json.loads(line) for line in lines]
+    assert {r["method"] for r in records} == {"majority", "dawid_skene"}
+    assert all(0 <= r["confidence"] <= 1 for r in records) and len(records) == 12
+
+
+def _boxes_job():
+    job = make_open_job(tasks=2, overlap=2, kind="bounding_boxes", config={"labels": ["cat", "person"]})
+    for i, task in enumerate(job_tasks(job)):
+        task.payload = {"image": f"images/job-{job.id}/img{i}.png", "width": 640 + i, "height": 480 + i,
+                        "original_name": f"photo-{i}.png"}
+    db.session.commit()
+    a, b = make_trainer(), make_trainer()
+    box = {"label": "cat", "x": 10, "y": 20, "w": 100, "h": 80}
+    for task in job_tasks(job):
+        answer_task(task, a, {"boxes": [box]})
+        answer_task(task, b, {"boxes": [dict(box, x=14)]})
+    return job
+
+
+def test_coco_export_is_valid_json_with_the_image_sizes(client, login):
+    job = _boxes_job()
+    login(job.requester)
+    coco = json.loads(client.get(f"/jobs/{job.id}/export?format=coco&what=answers",
+                                 buffered=True).get_data(as_text=True))
+    assert [(i["width"], i["height"]) for i in coco["images"]] == [(640, 480), (641, 481)]
+    assert [c["name"] for c in coco["categories"]] == ["cat", "person"]
+    assert len(coco["annotations"]) == 4 and coco["annotations"][0]["bbox"] == [10.0, 20.0, 100.0, 80.0]
+    assert coco["annotations"][0]["attributes"]["trainer"].startswith("T-")
+
+
+def test_yolo_export_streams_consensus_labels_per_image(client, login):
+    job = _boxes_job()
+    login(job.requester)
+    data = client.get(f"/jobs/{job.id}/export?format=yolo&what=aggregates", buffered=True).get_data()
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        assert zf.read("classes.txt").decode() == "cat\nperson\n"
+        line = zf.read("labels/photo-0.txt").decode().split()
+    assert line[0] == "0" and abs(float(line[1]) - (12 + 50) / 640) < 1e-4
+
+
+def test_a_wrong_format_is_a_clear_error_in_the_api_and_a_flash_on_the_page(client, login):
+    job = make_open_job(tasks=1)
+    login(job.requester)
+    api = client.get(f"/api/v1/jobs/{job.id}/export?format=xlsx")
+    assert api.status_code == 422 and "format" in api.get_json()["error"]["message"]
+    page = client.get(f"/jobs/{job.id}/export?format=coco")
+    assert page.status_code == 302
+
+
+def test_api_export_and_summary_for_the_jobs_requester(client, login):
+    job = make_open_job(tasks=6, overlap=3)
+    _three_trainers_on(job, TABLE)
+    login(job.requester)
+    body = client.get(f"/api/v1/jobs/{job.id}/export?format=jsonl", buffered=True).get_data(as_text=True)
+    assert len(body.splitlines()) == 17
+    summary = client.get(f"/api/v1/jobs/{job.id}/results").get_json()
+    assert summary["agreement"]["n_answers"] == 17 and len(summary["trainers"]) == 3
+    assert all(t["code"].startswith("T-") for t in summary["trainers"])
+    assert "email" not in json.dumps(summary)
+
+
+def test_api_export_with_a_token_needs_the_read_scope_and_the_jobs_owner(client):
+    from marketplace.accounts import tokens
+    from tests.factories import make_requester
+    job = make_open_job(tasks=6, overlap=3)
+    _three_trainers_on(job, TABLE)
+    _, readonly = tokens.create_token(job.requester, name="results script", scopes=["jobs:read"])
+    _, write_only = tokens.create_token(job.requester, name="uploader", scopes=["jobs:write"])
+    _, stranger = tokens.create_token(make_requester(), name="other", scopes=["jobs:read"])
+    db.session.commit()
+    url = f"/api/v1/jobs/{job.id}/export?format=csv"
+    ok = client.get(url, headers={"Authorization": f"Bearer {readonly}"}, buffered=True)
+    assert ok.status_code == 200 and len(ok.get_data(as_text=True).splitlines()) == 18
+    assert client.get(url, headers={"Authorization": f"Bearer {write_only}"}).status_code == 403
+    assert client.get(url, headers={"Authorization": f"Bearer {stranger}"}).status_code == 404
+    assert client.get(url).status_code == 401
