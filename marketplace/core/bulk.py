@@ -107,3 +107,19 @@ def add_to_column(table: str, column: str, deltas: list[tuple[int, int]]) -> Non
             copy.write_row(row)
     cursor.execute(f"UPDATE {table} AS t SET {column} = t.{column} + d.delta FROM bulk_deltas AS d WHERE t.id = d.id")
     cursor.execute("TRUNCATE bulk_deltas")
+
+
+def select_where_in(columns: list[sa.Column], key: sa.Column, values: list) -> list[tuple]:
+    """Rows of `columns` whose `key` is one of `values`: one `= ANY(array)` query on PostgreSQL (no SQL text
+    to build and parse per value), chunks of IN (...) on SQLite."""
+    if not values:
+        return []
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+        array = sa.bindparam("values", value=list(values), type_=ARRAY(key.type))
+        return [tuple(row) for row in db.session.execute(sa.select(*columns).where(key == sa.any_(array)))]
+    rows: list[tuple] = []
+    for start in range(0, len(values), 500):
+        rows += [tuple(row) for row in db.session.execute(
+            sa.select(*columns).where(key.in_(values[start:start + 500])))]
+    return rows

@@ -86,29 +86,20 @@ def _simple(entries: dict[str, int]) -> bool:
 
 
 def _transaction_ids(keys: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(keys), CHUNK):
-        found.update((key, txn_id) for txn_id, key in db.session.execute(
-            sa.select(LedgerTransaction.id, LedgerTransaction.idempotency_key)
-            .where(LedgerTransaction.idempotency_key.in_(keys[start:start + CHUNK]))))
-    return found
+    return {key: txn_id for key, txn_id in bulk.select_where_in(
+        [LedgerTransaction.idempotency_key, LedgerTransaction.id], LedgerTransaction.idempotency_key, keys)}
 
 
 def _existing(keys: list[str]) -> dict[str, LedgerTransaction]:
-    found: dict[str, LedgerTransaction] = {}
-    for start in range(0, len(keys), CHUNK):
-        for txn in db.session.scalars(sa.select(LedgerTransaction).where(
-                LedgerTransaction.idempotency_key.in_(keys[start:start + CHUNK]))):
-            found[txn.idempotency_key] = txn
-    return found
+    ids = _transaction_ids(keys)
+    if not ids:
+        return {}
+    return {txn.idempotency_key: txn for txn in db.session.scalars(
+        sa.select(LedgerTransaction).where(LedgerTransaction.id.in_(list(ids.values()))))}
 
 
 def _account_ids(names: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(names), CHUNK):
-        found.update(db.session.execute(sa.select(LedgerAccount.name, LedgerAccount.id)
-                                        .where(LedgerAccount.name.in_(names[start:start + CHUNK]))).all())
-    return found
+    return dict(bulk.select_where_in([LedgerAccount.name, LedgerAccount.id], LedgerAccount.name, names))
 
 
 def _ensure_accounts(names: set[str]) -> dict[str, int]:

@@ -163,11 +163,8 @@ def _create_payouts(paid, people, week_name: str, now: datetime) -> dict[int, in
          "reason": f"Weekly payroll {week_name}", "actor_id": None, "is_live": people[p.trainer_id].is_live,
          "attempts": 0, "next_attempt_at": now, "created_at": now} for p in paid],
         on_conflict_do_nothing=["request_key"])
-    keys = [p.idempotency_key for p in paid]
-    found = []
-    for start in range(0, len(keys), 500):
-        found += db.session.execute(sa.select(Payout.id, Payout.trainer_id, Payout.amount_cents)
-                                    .where(Payout.request_key.in_(keys[start:start + 500]))).all()
+    found = bulk.select_where_in([Payout.id, Payout.trainer_id, Payout.amount_cents], Payout.request_key,
+                                 [p.idempotency_key for p in paid])
     posted = ledger_batch.post_many([
         ledger_batch.Posting(f"payout:{payout_id}:reserve",
                              {ledger.trainer_payable(trainer_id): -int(amount),
