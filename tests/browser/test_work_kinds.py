@@ -1,11 +1,14 @@
 """One browser test per task kind: a trainer completes a task with the mouse or the keyboard and the stored answer
 is exactly what they entered (box coordinates in image pixels on a scaled image included); plus the page's
 answer checks agree with the server's on every case of tests/assignment/test_kind_answers.py."""
+import io
+import os
 import re
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from marketplace.assignment import services
 from marketplace.assignment.models import Assignment, CodeRun
@@ -20,7 +23,10 @@ from tests.browser.conftest import log_in, shot
 from tests.factories import make_kind_job, make_trainer
 
 PASSWORD = "a long unusual passphrase"
-DEMO = Path(__file__).resolve().parents[2] / "marketplace" / "static" / "demo"
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "marketplace" / "static" / "demo"
+DOCS = REPO / "docs"
+ARTIFACTS_DOCS = REPO / "test-artifacts" / "docs"
 
 
 def start(db, page, kind, payload, config, **fields):
@@ -39,10 +45,32 @@ def stored(db, assignment):
     return db.session.get(Assignment, assignment.id)
 
 
+ROWS_JS = """Array.from(document.querySelectorAll('#bbox-rows tr')).map(r =>
+    [r.querySelector('select').value, ...Array.from(r.querySelectorAll('input')).map(i => Number(i.value))])"""
+
+
 def table(page):
     """The box list as the trainer sees it: [label, x, y, w, h] per row."""
-    return page.evaluate("""Array.from(document.querySelectorAll('#bbox-rows tr')).map(r =>
-        [r.querySelector('select').value, ...Array.from(r.querySelectorAll('input')).map(i => Number(i.value))])""")
+    return page.evaluate(ROWS_JS)
+
+
+def wait_for_table_change(page, before):
+    """The list is redrawn once Annotorious has finished the gesture: wait for that, not for a fixed time."""
+    page.wait_for_function(f"before => JSON.stringify({ROWS_JS}) !== JSON.stringify(before)", arg=before)
+    return table(page)
+
+
+def readme_shot(page, selector: str, name: str, width: int = 860) -> None:
+    """A small PNG of one interface for the README: kept with the test artefacts (test-artifacts/docs); with
+    FAIRTRAIN_UPDATE_DOCS=1 it also replaces docs/<name>.png (256 colours, well under 150 KB)."""
+    image = Image.open(io.BytesIO(page.locator(selector).screenshot())).convert("RGB")
+    if image.width > width:
+        image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
+    image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    targets = [ARTIFACTS_DOCS] + ([DOCS] if os.environ.get("FAIRTRAIN_UPDATE_DOCS") == "1" else [])
+    for folder in targets:
+        folder.mkdir(parents=True, exist_ok=True)
+        image.save(folder / f"{name}.png", optimize=True)
 
 
 def test_boxes_drawn_on_a_scaled_image_are_stored_in_image_pixels(page, db):
@@ -67,23 +95,39 @@ def test_boxes_drawn_on_a_scaled_image_are_stored_in_image_pixels(page, db):
     img = page.locator("#bbox-image").bounding_box()
     assert abs(img["width"] - 640 * zoom) < 1  # drawn on a scaled image
 
-    def drag(x1, y1, x2, y2):
-        page.mouse.move(img["x"] + x1, img["y"] + y1)
+    def drag(x1, y1, x2, y2, *, absolute=False):
+        """Press at (x1, y1), move to (x2, y2), release: display pixels from the image's corner (or the page's)."""
+        ox, oy = (0, 0) if absolute else (img["x"], img["y"])
+        before = table(page)
+        page.mouse.move(ox + x1, oy + y1)
         page.mouse.down()
-        page.mouse.move(img["x"] + (x1 + x2) / 2, img["y"] + (y1 + y2) / 2, steps=4)
-        page.mouse.move(img["x"] + x2, img["y"] + y2, steps=4)
+        page.mouse.move(ox + (x1 + x2) / 2, oy + (y1 + y2) / 2, steps=4)
+        page.mouse.move(ox + x2, oy + y2, steps=4)
         page.mouse.up()
-        page.wait_for_timeout(100)
+        return wait_for_table_change(page, before)
+
+    def close(row, expected):  # display pixels -> image pixels, rounded to whole pixels by the page
+        return all(abs(got - want) <= 1.01 for got, want in zip(row[1:], expected))
 
     drag(300, 20, 420, 360)                      # label 1 (rocket) is chosen
     page.keyboard.press("Escape")
     page.keyboard.press("2")                     # tower, for the next box
-    drag(60, 40, 200, 400)
-    rows = table(page)
+    rows = drag(60, 40, 200, 400)
     assert [r[0] for r in rows] == ["rocket", "tower"]
     for row, (x1, y1, x2, y2) in zip(rows, [(300, 20, 420, 360), (60, 40, 200, 400)]):
-        expected = [x1 / zoom, y1 / zoom, (x2 - x1) / zoom, (y2 - y1) / zoom]  # display -> image pixels
-        assert all(abs(got - want) <= 1.01 for got, want in zip(row[1:], expected)), (row, expected)
+        assert close(row, [x1 / zoom, y1 / zoom, (x2 - x1) / zoom, (y2 - y1) / zoom]), (row, zoom)
+
+    # The mouse moves the new (selected) box by its body, then resizes it by its bottom-right corner.
+    moved = drag(130, 220, 160, 240)
+    assert moved[0] == rows[0]
+    assert close(moved[1], [rows[1][1] + 30 / zoom, rows[1][2] + 20 / zoom, rows[1][3], rows[1][4]]), (moved, zoom)
+    corner = page.locator(".a9s-corner-handle-bottomright").bounding_box()
+    cx, cy = corner["x"] + corner["width"] / 2, corner["y"] + corner["height"] / 2
+    resized = drag(cx, cy, cx + 20, cy + 10, absolute=True)
+    assert resized[1][1:3] == moved[1][1:3]  # the top-left corner stays
+    assert close(resized[1], [moved[1][1], moved[1][2], moved[1][3] + 20 / zoom, moved[1][4] + 10 / zoom]), resized
+    assert page.locator(".a9s-rotation-handle").is_hidden()  # boxes stay axis-aligned, as COCO and YOLO store them
+    rows = resized
 
     # Keyboard: select the first box, move it 3 px right, make it 10 px taller; delete a box and undo that.
     page.keyboard.press("Escape")
@@ -97,20 +141,45 @@ def test_boxes_drawn_on_a_scaled_image_are_stored_in_image_pixels(page, db):
     page.keyboard.press("Control+z")
     assert len(table(page)) == 2
     after = table(page)
-    assert after[0][1] == rows[0][1] + 3 and after[0][4] == rows[0][4] + 10
+    assert after[0][1:] == [rows[0][1] + 3, rows[0][2], rows[0][3], rows[0][4] + 10] and after[1] == rows[1]
     # Typing exact pixels in the list works as well (and is what a screen-reader user would do).
     width = page.get_by_label("Box 2 width in pixels")
     width.fill("150")
     width.press("Tab")
     after[1][3] = 150
     assert table(page) == after
+
+    # A third box on the first one's corner: every tag stays readable (none hides another), then it is deleted.
+    page.locator("#bbox-stage").focus()
+    page.keyboard.press("Escape")
+    page.keyboard.press("3")
+    page.keyboard.press("n")
+    for field, value in (("left edge x", after[0][1]), ("top edge y", after[0][2])):
+        box = page.get_by_label(f"Box 3 {field} in pixels")
+        box.fill(str(value))
+        box.press("Tab")
+    assert table(page)[2][:3] == ["person", after[0][1], after[0][2]]
+    tags = page.evaluate("""Array.from(document.querySelectorAll('.bbox-tag')).map(g => {
+        const r = g.querySelector('rect').getBoundingClientRect();
+        return [g.textContent, r.left, r.top, r.right, r.bottom]; })""")
+    assert [t[0] for t in tags] == ["1 rocket", "2 tower", "3 person"]
+    for i, a in enumerate(tags):
+        for b in tags[i + 1:]:
+            assert a[3] <= b[1] + 0.5 or b[3] <= a[1] + 0.5 or a[4] <= b[2] + 0.5 or b[4] <= a[2] + 0.5, (a, b)
+    page.get_by_role("button", name="Delete box 3 (person)").click()
+    assert table(page) == after
     page.wait_for_function("document.getElementById('draft-status').textContent.includes('Draft saved')")
+    page.keyboard.press("Escape")
     shot(page, "work-kind-bounding-boxes")
+    readme_shot(page, "#bbox", "ui-bounding-boxes")
+    assert page.evaluate("FT.bbox.zoom()") == zoom  # the screenshot's window resize left the zoom alone
+    assert page.locator("#bbox-zoom-level").inner_text() == f"{round(zoom * 100)}%"
 
     page.get_by_role("button", name="Submit and stop").click()
     page.wait_for_url("**/work/")
     saved = stored(db, assignment)
     assert saved.answer == {"boxes": [{"label": label, "x": x, "y": y, "w": w, "h": h} for label, x, y, w, h in after]}
+    assert all(isinstance(v, int) for box in saved.answer["boxes"] for k, v in box.items() if k != "label")
 
 
 def test_writing_counts_typed_and_pasted_text_previews_markdown_and_restores_the_draft(page, db):

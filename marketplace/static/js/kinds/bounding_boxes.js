@@ -109,7 +109,7 @@
 
     function toAnnotation(b) {
       return { id: b.id, bodies: [], target: { annotation: b.id, selector: { type: "RECTANGLE", geometry: {
-        x: b.x, y: b.y, w: b.w, h: b.h, bounds: { minX: b.x, minY: b.y, maxX: b.x + b.w, maxY: b.y + b.h } } } } };
+        x: b.x, y: b.y, w: b.w, h: b.h, rot: 0, bounds: { minX: b.x, minY: b.y, maxX: b.x + b.w, maxY: b.y + b.h } } } } };
     }
 
     function style(annotation, state) {
@@ -159,8 +159,11 @@
         const g = a.target.selector.geometry;
         seen.add(a.id);
         const b = byId(a.id);
-        if (b) { b.x = g.x; b.y = g.y; b.w = g.w; b.h = g.h; }
-        else boxes.push({ id: a.id, label: currentLabel(), x: g.x, y: g.y, w: g.w, h: g.h });
+        // Boxes are axis-aligned (what COCO and YOLO store): the editor's rotation handle is hidden (kinds.css),
+        // and a rotation that still arrives is undone at the next commit.
+        const turned = Boolean(g.rot);
+        if (b) { b.x = g.x; b.y = g.y; b.w = g.w; b.h = g.h; b.turned = turned; }
+        else boxes.push({ id: a.id, label: currentLabel(), x: g.x, y: g.y, w: g.w, h: g.h, turned: turned });
       });
       boxes = boxes.filter(function (b) { return seen.has(b.id); });
     }
@@ -182,7 +185,7 @@
       const changed = [];
       boxes = boxes.map(function (b) {
         const n = normalise(b);
-        if (n.x !== b.x || n.y !== b.y || n.w !== b.w || n.h !== b.h) changed.push(n);
+        if (b.turned || n.x !== b.x || n.y !== b.y || n.w !== b.w || n.h !== b.h) changed.push(n);
         return n;
       });
       if (changed.length) apply(function () { changed.forEach(function (b) { anno.updateAnnotation(toAnnotation(b)); }); });
@@ -294,24 +297,54 @@
       renderSelection();
     }
 
+    // Each box carries a tag "number label" (the label is never told by colour alone). Tags are laid out so that
+    // none hides another: for each box in turn, the first free place among above / inside / below its top-left
+    // corner (then its right-hand corners), inside the image; if every place is taken, the least covered one.
+    function overlap(a, b) {
+      const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+      const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+      return w > 0 && h > 0 ? w * h : 0;
+    }
+    function placeTag(b, width, height, placed) {
+      const clampX = function (x) { return Math.min(Math.max(0, x), Math.max(0, W - width)); };
+      const clampY = function (y) { return Math.min(Math.max(0, y), Math.max(0, H - height)); };
+      const left = b.x, right = b.x + b.w - width, top = b.y, bottom = b.y + b.h;
+      const spots = [[left, top - height], [left, top], [left, bottom], [left, bottom - height],
+                     [right, top - height], [right, top], [right, bottom], [right, bottom - height]];
+      let best = null, bestCover = Infinity;
+      for (let i = 0; i < spots.length; i++) {
+        const spot = { x: clampX(spots[i][0]), y: clampY(spots[i][1]), w: width, h: height };
+        const cover = placed.reduce(function (sum, other) { return sum + overlap(spot, other); }, 0);
+        if (cover < bestCover) { best = spot; bestCover = cover; }
+        if (cover === 0) break;
+      }
+      return best;
+    }
+
     function renderTags() {
       const size = 13 / zoom, pad = 3 / zoom;
+      const placed = [];
       tags.textContent = "";
       boxes.forEach(function (b, i) {
-        const text = (i + 1) + " " + b.label;
         const g = document.createElementNS(tags.namespaceURI, "g");
         const bg = document.createElementNS(tags.namespaceURI, "rect");
         const t = document.createElementNS(tags.namespaceURI, "text");
-        const width = (text.length * size * 0.6) + 2 * pad, height = size + 2 * pad;
-        const above = b.y >= height;
-        const x = Math.min(Math.max(0, b.x), W - width), y = above ? b.y - height : b.y;
-        bg.setAttribute("x", x); bg.setAttribute("y", y); bg.setAttribute("width", width); bg.setAttribute("height", height);
-        bg.setAttribute("fill", colour(b.label));
-        t.setAttribute("x", x + pad); t.setAttribute("y", y + pad + size * 0.85);
-        t.setAttribute("font-size", size); t.setAttribute("fill", "#fff");
-        t.textContent = text;
+        t.setAttribute("font-size", size);
+        t.setAttribute("fill", "#fff");
+        t.textContent = (i + 1) + " " + b.label;
+        g.setAttribute("class", "bbox-tag");
+        g.dataset.box = String(i + 1);
         g.appendChild(bg); g.appendChild(t);
         tags.appendChild(g);
+        let textWidth = 0;
+        try { textWidth = t.getComputedTextLength(); } catch (err) { textWidth = 0; }
+        if (!textWidth) textWidth = t.textContent.length * size * 0.6;  // not laid out (hidden): an estimate
+        const spot = placeTag(b, textWidth + 2 * pad, size + 2 * pad, placed);
+        placed.push(spot);
+        bg.setAttribute("x", spot.x); bg.setAttribute("y", spot.y);
+        bg.setAttribute("width", spot.w); bg.setAttribute("height", spot.h);
+        bg.setAttribute("fill", colour(b.label));
+        t.setAttribute("x", spot.x + pad); t.setAttribute("y", spot.y + pad + size * 0.85);
       });
     }
 
@@ -355,6 +388,7 @@
     function setZoom(z, anchor) {
       const fit = fitZoom();
       z = Math.min(8, Math.max(Math.min(0.1, fit), z));
+      if (!(z > 0)) return;
       const rect = stage.getBoundingClientRect();
       const ax = anchor ? anchor.x - rect.left : stage.clientWidth / 2, ay = anchor ? anchor.y - rect.top : stage.clientHeight / 2;
       const ix = (stage.scrollLeft + ax) / zoom, iy = (stage.scrollTop + ay) / zoom;  // image point kept in place
@@ -370,9 +404,12 @@
 
     // The whole image in view without scroll bars: the stage is at most 70% of the window high (kinds.css), less
     // its border.
+    // While the page is not laid out (hidden, or a screenshot resizing the window) there is nothing to fit: keep
+    // the zoom as it is rather than computing a zero or negative one.
     function fitZoom() {
-      const maxH = Math.max(240, window.innerHeight * 0.7) - 4;
-      return Math.min(2, (section.clientWidth - 4) / W, maxH / H);
+      const maxH = Math.max(240, window.innerHeight * 0.7) - 4, maxW = section.clientWidth - 4;
+      if (!(maxW > 0) || !(W > 0) || !(H > 0)) return zoom;
+      return Math.min(2, maxW / W, maxH / H);
     }
     function fit() {
       setZoom(fitZoom());
