@@ -72,7 +72,7 @@ def wait_for_table_change(page, before):
     return table(page)
 
 
-def readme_shot(page, selector: str, name: str, width: int = 860) -> None:
+def readme_shot(page, selector: str, name: str, width: int = 800) -> None:
     """A small PNG of one interface for the README: kept with the test artefacts (test-artifacts/docs); with
     FAIRTRAIN_UPDATE_DOCS=1 it also replaces docs/<name>.png (256 colours, well under 150 KB)."""
     image = Image.open(io.BytesIO(page.locator(selector).screenshot())).convert("RGB")
