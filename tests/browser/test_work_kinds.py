@@ -85,7 +85,8 @@ def readme_shot(page, selector: str, name: str, width: int = 800) -> None:
         image.save(folder / f"{name}.png", optimize=True)
 
 
-def test_boxes_drawn_on_a_scaled_image_are_stored_in_image_pixels(page, db):
+def start_boxes(db, page, email="boxes@trainers.example.com"):
+    """A box job on the demo photo of a rocket (640 x 427), its task held by a trainer whose browser is on it."""
     job_payload = {"image": "", "width": 640, "height": 427, "original_name": "rocket.jpg"}
     job = make_kind_job("bounding_boxes", [job_payload], config={"labels": ["rocket", "tower", "person"]},
                         title="Box rockets and launch towers")
@@ -94,12 +95,17 @@ def test_boxes_drawn_on_a_scaled_image_are_stored_in_image_pixels(page, db):
     task = db.session.scalar(sa.select(Task).where(Task.job_id == job.id))
     task.payload = {**job_payload, "image": key}
     db.session.commit()
-    trainer = make_trainer(email="boxes@trainers.example.com", password=PASSWORD, display_name="Grace")
+    trainer = make_trainer(email=email, password=PASSWORD, display_name="Grace")
     assignment = services.claim_next(job, trainer)[0]
     db.session.commit()
-    log_in(page, "boxes@trainers.example.com", PASSWORD)
+    log_in(page, email, PASSWORD)
     page.goto(f"/work/tasks/{assignment.id}")
     page.wait_for_function("window.FT && FT.bbox")
+    return assignment
+
+
+def test_boxes_drawn_on_a_scaled_image_are_stored_in_image_pixels(page, db):
+    assignment = start_boxes(db, page)
     page.get_by_role("button", name="Zoom out (minus key)").click()  # any zoom: the pixels must not depend on it
     zoom = page.evaluate("FT.bbox.zoom()")
     assert 0.5 < zoom < 1.9 and abs(zoom - 1) > 0.05, zoom
@@ -344,6 +350,57 @@ def test_code_review_bug_from_a_line_click_run_tests_and_the_result_goes_with_th
     run = db.session.scalar(sa.select(CodeRun).where(CodeRun.assignment_id == assignment.id))
     assert answer == {"verdict": "incorrect", "quality": 2, "test_run": run.result,
                                              "bugs": [{"line": 2, "description": "Skips the first element of the list."}]}
+
+
+# --- accessibility -------------------------------------------------------------------------------------------
+
+UNNAMED_JS = r"""() => {
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden";
+  const text = el => (el.textContent || "").replace(/\s+/g, " ").trim();
+  const name = el => {
+    const by = el.getAttribute("aria-labelledby");
+    if (by) return by.split(/\s+/).map(id => text(document.getElementById(id) || document.createElement("i"))).join(" ").trim();
+    if ((el.getAttribute("aria-label") || "").trim()) return el.getAttribute("aria-label").trim();
+    if (el.labels && el.labels.length) return Array.from(el.labels).map(text).join(" ").trim();
+    if (/^(BUTTON|SUMMARY|A)$/.test(el.tagName) || el.getAttribute("role") || el.tagName === "LI") return text(el);
+    return (el.getAttribute("title") || "").trim();
+  };
+  return Array.from(document.querySelectorAll(
+      "main input:not([type=hidden]), main select, main textarea, main button, main summary, main a[href], " +
+      "main [tabindex]:not([tabindex='-1'])"))
+    .filter(shown).filter(el => !name(el)).map(el => el.outerHTML.slice(0, 160));
+}"""
+
+FOCUS_JS = r"""() => {
+  const el = document.activeElement;
+  if (!el || el === document.body || !document.querySelector("main").contains(el)) return null;
+  const style = getComputedStyle(el);
+  const ring = (style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== "none";
+  return [el.outerHTML.slice(0, 120), ring];
+}"""
+
+
+@pytest.mark.parametrize("kind", ["bounding_boxes", "writing", "pairwise_preference", "ranking", "rating", "code_review"])
+def test_every_control_of_each_kind_has_a_name_and_keyboard_focus_is_visible(page, db, kind):
+    if kind == "bounding_boxes":
+        start_boxes(db, page)  # with its image, so the drawing surface is there too
+        assert page.locator("#bbox-stage svg[aria-label]").count() == 1
+    elif kind == "ranking":
+        start(db, page, "pairwise_preference", RANKED, {"allow_tie": False, "reason_min_chars": 5}, title="Rank")
+    else:
+        config, payload = SETUPS[kind]
+        start(db, page, kind, payload, config, title=f"Accessible {kind}")
+    assert page.evaluate(UNNAMED_JS) == []  # every control says what it is to a screen reader
+    seen, unringed = 0, []
+    for _ in range(80):  # walk the page with Tab: wherever focus lands in the work area, it shows
+        page.keyboard.press("Tab")
+        found = page.evaluate(FOCUS_JS)
+        if found is None:
+            continue
+        seen += 1
+        if not found[1]:
+            unringed.append(found[0])
+    assert seen >= 3 and unringed == []
 
 
 # --- the page's checks agree with the server's -------------------------------------------------------------------
