@@ -78,7 +78,8 @@ def readme_shot(page, selector: str, name: str, width: int = 800) -> None:
     image = Image.open(io.BytesIO(page.locator(selector).screenshot())).convert("RGB")
     if image.width > width:
         image = image.resize((width, round(image.height * width / image.width)), Image.Resampling.LANCZOS)
-    image = image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    # Octree keeps the small swatches of the label colours (median cut gives their palette slots to the photo).
+    image = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     targets = [ARTIFACTS_DOCS] + ([DOCS] if os.environ.get("FAIRTRAIN_UPDATE_DOCS") == "1" else [])
     for folder in targets:
         folder.mkdir(parents=True, exist_ok=True)
