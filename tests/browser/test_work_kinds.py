@@ -41,6 +41,15 @@ def start(db, page, kind, payload, config, **fields):
     return assignment
 
 
+@pytest.fixture(autouse=True)
+def no_script_errors(page):
+    """No test here passes with an error in the page's scripts."""
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield
+    assert errors == []
+
+
 def draft_saved(page):
     """Wait until the latest change is saved as the draft (not merely an earlier one: the state says which)."""
     page.wait_for_function("document.getElementById('draft-status').dataset.state === 'saved'")
@@ -202,6 +211,51 @@ def test_boxes_drawn_on_a_scaled_image_are_stored_in_image_pixels(page, db):
     saved = stored(db, assignment)
     assert saved.answer == {"boxes": [{"label": label, "x": x, "y": y, "w": w, "h": h} for label, x, y, w, h in after]}
     assert all(isinstance(v, int) for box in saved.answer["boxes"] for k, v in box.items() if k != "label")
+
+
+def test_zoomed_in_and_panned_a_box_is_still_stored_in_image_pixels(page, db):
+    assignment = start_boxes(db, page, email="zoom@trainers.example.com")
+    fitted = page.evaluate("FT.bbox.zoom()")
+    for _ in range(3):
+        page.keyboard.press("+")  # zoom in from the keyboard: the image is now larger than its stage
+    zoom = page.evaluate("FT.bbox.zoom()")
+    assert zoom > fitted * 1.9
+    stage = page.locator("#bbox-stage")
+    stage.scroll_into_view_if_needed()
+    box = stage.bounding_box()
+    start = page.evaluate("s => [s.scrollLeft, s.scrollTop]", stage.element_handle())
+    page.keyboard.down(" ")  # Space + drag pans (and draws nothing)
+    page.mouse.move(box["x"] + 300, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 150, box["y"] + 120, steps=6)
+    page.mouse.up()
+    page.keyboard.up(" ")
+    left, top = page.evaluate("s => [s.scrollLeft, s.scrollTop]", stage.element_handle())
+    assert (left - start[0], top - start[1]) == (150, 80) and table(page) == []
+
+    page.mouse.move(box["x"] + 100, box["y"] + 60)  # draw on the zoomed, scrolled image
+    page.mouse.down()
+    page.mouse.move(box["x"] + 200, box["y"] + 150, steps=4)
+    page.mouse.move(box["x"] + 300, box["y"] + 240, steps=4)
+    page.mouse.up()
+    rows = wait_for_table_change(page, [])
+    img = page.locator("#bbox-image").bounding_box()  # the image's corner, scrolled off to the top left
+    x1, y1 = (box["x"] + 100 - img["x"]) / zoom, (box["y"] + 60 - img["y"]) / zoom
+    expected = [x1, y1, 200 / zoom, 180 / zoom]
+    assert len(rows) == 1 and all(abs(got - want) <= 1.01 for got, want in zip(rows[0][1:], expected)), (rows, expected)
+
+    page.locator("#bbox-stage").hover()
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, 200)  # Ctrl + wheel zooms out around the pointer
+    page.keyboard.up("Control")
+    page.wait_for_function("z => FT.bbox.zoom() < z", arg=zoom)
+    page.keyboard.press("0")  # fit again
+    assert page.evaluate("FT.bbox.zoom()") == fitted
+    assert table(page) == rows  # zooming moves no box
+    page.get_by_role("button", name="Submit and stop").click()
+    page.wait_for_url("**/work/")
+    label, x, y, w, h = rows[0]
+    assert stored(db, assignment).answer == {"boxes": [{"label": label, "x": x, "y": y, "w": w, "h": h}]}
 
 
 def test_writing_counts_typed_and_pasted_text_previews_markdown_and_restores_the_draft(page, db):
