@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import textwrap
@@ -18,6 +19,7 @@ from marketplace.assignment.sandbox import Isolation, SandboxLimits, run_python_
 REPO = Path(__file__).resolve().parents[2]
 LIMITS = SandboxLimits(cpu_seconds=2, wall_seconds=5, memory_mb=256, output_bytes=4096, file_size_mb=4,
                        scratch_mb=16, processes=16)
+APP_UID_BASE = 1_500_000_000
 ADD = "def add(a, b):\n    return a + b\n"
 ADD_TESTS = textwrap.dedent("""
     from solution import add
@@ -238,15 +240,17 @@ print(json.dumps(report))
 
 
 def test_sandbox_contains_attacks_when_the_app_is_not_root():
-    """CI runs as root; a deployment may not. Run the attacks from an unprivileged user (nobody)."""
+    """CI runs as root; a deployment may not. Run the attacks from an unprivileged user: a uid of its own rather
+    than nobody, so that the process limit (counted per uid) is not shared with another checkout's test run."""
     if os.geteuid() != 0:
         pytest.skip("already running as a normal user: every other sandbox test exercises this path")
     python = shutil.which("python3", path="/usr/bin:/usr/local/bin")
     if python is None or not sandbox._world_can(python, os.X_OK) or not sandbox._world_can(
             str(REPO / "marketplace" / "assignment" / "sandbox.py"), os.R_OK):
         pytest.skip("no system python3 and repository that the nobody user can read")
+    app_uid = APP_UID_BASE + secrets.randbelow(100_000_000)  # outside the sandbox's per-run range
     completed = subprocess.run([python, "-c", NOT_ROOT_SCRIPT, str(REPO)], capture_output=True, text=True, timeout=120,
-                               user=sandbox.NOBODY, group=sandbox.NOBODY, extra_groups=[], cwd="/tmp",
+                               user=app_uid, group=app_uid, extra_groups=[], cwd="/tmp",
                                env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "not-for-the-sandbox"}, check=False)
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout)
