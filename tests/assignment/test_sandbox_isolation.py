@@ -12,8 +12,13 @@ import pytest
 
 from marketplace.assignment.sandbox import Isolation, run_python_tests
 from tests.assignment.sandbox_helpers import (  # noqa: F401 -- mode and scratch_root are fixtures
-    LIMITS, REPO, mode, run, scratch_root,
+    LIMITS, REPO, SLACK, assert_server_healthy, mode, run, scratch_root,
 )
+
+
+def ended_within_limits_and_server_healthy(result) -> None:
+    assert result.duration_seconds < LIMITS.wall_seconds + SLACK
+    assert_server_healthy(result)
 
 
 def test_reading_files_outside_the_scratch_dir_is_refused(mode, scratch_root):
@@ -51,6 +56,7 @@ def test_reading_files_outside_the_scratch_dir_is_refused(mode, scratch_root):
     else:  # kernel layers alone: the repository is world-readable, so only the private mount view hides it
         assert "mount_namespace" in result.layers
         assert "No such file or directory" in message
+    ended_within_limits_and_server_healthy(result)
 
 
 def test_network_connection_to_an_open_local_port_fails(mode):
@@ -76,6 +82,7 @@ def test_network_connection_to_an_open_local_port_fails(mode):
         assert "Network is unreachable" in message or "sandbox: network access" in message
     else:
         assert "sandbox: network access is not allowed" in message
+    ended_within_limits_and_server_healthy(result)
 
 
 def test_writing_a_huge_file_is_stopped_by_the_file_size_limit(mode):
@@ -87,6 +94,7 @@ def test_writing_a_huge_file_is_stopped_by_the_file_size_limit(mode):
     """)
     assert result.status == "failed"
     assert "[Errno 27] File too large" in result.test("test_big_file").message
+    ended_within_limits_and_server_healthy(result)
 
 
 def test_secrets_in_the_app_environment_are_not_visible(mode, monkeypatch):

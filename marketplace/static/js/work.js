@@ -63,13 +63,17 @@
     submitting = true; saveSoon.cancel();
   });
 
-  // Autosave: a second after the last change, and when the page is hidden (tab switch, closing).
+  // Autosave: a second after the last change, and when the page is hidden (tab switch, closing). The status says
+  // in words when the draft was saved; its data-state says whether the latest change is saved yet ("pending",
+  // "saving", "saved", "error"), for scripts and tests that must know the draft on the server is the current one.
   const status = document.getElementById("draft-status");
+  function setState(state) { if (status) status.dataset.state = state; }
   const draftUrl = form.dataset.draftUrl;
   let dirty = false;
+  let saving = false;  // one save at a time, so an older draft never lands after a newer one
   let timer = null;
   const saveSoon = {
-    schedule: function () { dirty = true; clearTimeout(timer); timer = setTimeout(saveDraft, 1000); },
+    schedule: function () { dirty = true; setState("pending"); clearTimeout(timer); timer = setTimeout(saveDraft, 1000); },
     cancel: function () { clearTimeout(timer); dirty = false; },
   };
 
@@ -81,7 +85,10 @@
 
   async function saveDraft() {
     if (!dirty || submitting || !draftUrl) return;
+    if (saving) { clearTimeout(timer); timer = setTimeout(saveDraft, 300); return; }
     dirty = false;
+    saving = true;
+    setState("saving");
     try {
       const response = await fetch(draftUrl, { method: "POST", body: draftBody(), credentials: "same-origin",
                                                 headers: { "X-CSRFToken": csrf, "Accept": "application/json" } });
@@ -89,12 +96,17 @@
       if (response.ok) {
         if (status) status.textContent = "Draft saved " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
         if (typeof body.seconds_left === "number") countdown.sync(body.seconds_left);
-      } else if (status) {
-        status.textContent = body.error ? body.error.message : "The draft could not be saved.";
+        setState(dirty ? "pending" : "saved");  // a change made while this one was on its way waits its turn
+      } else {
+        if (status) status.textContent = body.error ? body.error.message : "The draft could not be saved.";
+        setState("error");
       }
     } catch (err) {
       if (status) status.textContent = "Offline: the draft will be saved when the connection is back.";
       dirty = true;
+      setState("error");
+    } finally {
+      saving = false;
     }
   }
 

@@ -1,6 +1,7 @@
-// Bounding boxes: Annotorious draws, moves and resizes rectangles on the image; this module keeps the list of
-// boxes (the form fields the server reads, in IMAGE pixels whatever the zoom), labels (digits), zoom and pan,
-// keyboard editing, and an undo stack of whole snapshots (so label and number edits undo like drawing).
+// Bounding boxes: Annotorious draws, moves and resizes rectangles on the image; this module owns the boxes (in
+// IMAGE pixels whatever the zoom), their labels (digits) and tags, keyboard editing, and an undo stack of whole
+// snapshots (so label and number edits undo like drawing). The list of boxes as form fields is bbox-list.js, zoom
+// and pan bbox-viewport.js (both loaded before this file).
 (function () {
   "use strict";
   const FT = (window.FT = window.FT || {});
@@ -73,8 +74,6 @@
     const W = Number(section.dataset.width), H = Number(section.dataset.height);
     const stage = document.getElementById("bbox-stage");
     const rowsEl = document.getElementById("bbox-rows");
-    const zoomOut = document.getElementById("bbox-zoom-level");
-    const pointerOut = document.getElementById("bbox-pointer");
     const buttons = {};
     section.querySelectorAll("[data-action]").forEach(function (b) { buttons[b.dataset.action] = b; });
     section.querySelectorAll(".no-js-only").forEach(function (el) { el.remove(); });
@@ -85,7 +84,6 @@
     let selectedId = null;
     let applying = false;
     let gesture = false;
-    let zoom = 1;
     const undoStack = [], redoStack = [];
 
     const newId = function () { seq += 1; return "box-" + seq + "-" + Date.now().toString(36); };
@@ -99,17 +97,26 @@
       return checked ? checked.value : labels[0];
     };
 
-    // Boxes from the server-rendered rows (a restored draft).
-    rowsEl.querySelectorAll("tr").forEach(function (row) {
-      const label = row.querySelector('[name="box_label"]').value;
-      const g = FIELDS.map(function (k) { return Number(row.querySelector('[name="box_' + k + '"]').value); });
-      if (g.every(Number.isFinite)) boxes.push({ id: newId(), label: label, x: g[0], y: g[1], w: g[2], h: g[3] });
+    const list = FT.bboxList({
+      rows: rowsEl, labels: labels, width: W, height: H, colour: colour,
+      onLabel: function (id, label) { const t = byId(id); if (t) { t.label = label; refreshStyle(); commit(); } },
+      onNumber: function (id, key, value) {
+        const t = byId(id);
+        if (!t) return;
+        t[key] = value;
+        Object.assign(t, normalise(t));
+        apply(function () { anno.updateAnnotation(toAnnotation(t)); });
+        commit();
+      },
+      onDelete: function (id) { remove(id); },
+      onSelect: function (id) { if (selectedId !== id) select(id); },
     });
-    rowsEl.textContent = "";
+    // Boxes from the server-rendered rows (a restored draft).
+    list.read().forEach(function (b) { boxes.push(Object.assign({ id: newId() }, b)); });
 
     function toAnnotation(b) {
       return { id: b.id, bodies: [], target: { annotation: b.id, selector: { type: "RECTANGLE", geometry: {
-        x: b.x, y: b.y, w: b.w, h: b.h, bounds: { minX: b.x, minY: b.y, maxX: b.x + b.w, maxY: b.y + b.h } } } } };
+        x: b.x, y: b.y, w: b.w, h: b.h, rot: 0, bounds: { minX: b.x, minY: b.y, maxX: b.x + b.w, maxY: b.y + b.h } } } } };
     }
 
     function style(annotation, state) {
@@ -137,6 +144,16 @@
     tags.setAttribute("aria-hidden", "true");
     layer.appendChild(tags);
 
+    const view = FT.bboxViewport({
+      section: section, stage: stage, img: img, width: W, height: H,
+      zoomOut: document.getElementById("bbox-zoom-level"), pointerOut: document.getElementById("bbox-pointer"),
+      onZoom: function () { renderTags(); },
+      setDrawing: function (enabled) { anno.setDrawingEnabled(enabled); },
+      canPan: function (t) {
+        return !typing(t) && !/^(BUTTON|A|SUMMARY)$/.test((t || {}).tagName || "") && insideWork(t);
+      },
+    });
+
     function apply(fn) {
       applying = true;
       try { fn(); } finally { applying = false; }
@@ -159,8 +176,11 @@
         const g = a.target.selector.geometry;
         seen.add(a.id);
         const b = byId(a.id);
-        if (b) { b.x = g.x; b.y = g.y; b.w = g.w; b.h = g.h; }
-        else boxes.push({ id: a.id, label: currentLabel(), x: g.x, y: g.y, w: g.w, h: g.h });
+        // Boxes are axis-aligned (what COCO and YOLO store): the editor's rotation handle is hidden (kinds.css),
+        // and a rotation that still arrives is undone at the next commit.
+        const turned = Boolean(g.rot);
+        if (b) { b.x = g.x; b.y = g.y; b.w = g.w; b.h = g.h; b.turned = turned; }
+        else boxes.push({ id: a.id, label: currentLabel(), x: g.x, y: g.y, w: g.w, h: g.h, turned: turned });
       });
       boxes = boxes.filter(function (b) { return seen.has(b.id); });
     }
@@ -182,7 +202,7 @@
       const changed = [];
       boxes = boxes.map(function (b) {
         const n = normalise(b);
-        if (n.x !== b.x || n.y !== b.y || n.w !== b.w || n.h !== b.h) changed.push(n);
+        if (b.turned || n.x !== b.x || n.y !== b.y || n.w !== b.w || n.h !== b.h) changed.push(n);
         return n;
       });
       if (changed.length) apply(function () { changed.forEach(function (b) { anno.updateAnnotation(toAnnotation(b)); }); });
@@ -204,11 +224,7 @@
     }
 
     function renderSelection() {
-      rowsEl.querySelectorAll("tr").forEach(function (row) {
-        const on = row.dataset.id === selectedId;
-        row.classList.toggle("selected", on);
-        row.setAttribute("aria-current", on ? "true" : "false");
-      });
+      list.select(selectedId);
       buttons["delete"].disabled = !selectedId;
       const b = selectedId && byId(selectedId);
       if (b) {  // the label picker follows the selected box
@@ -217,73 +233,8 @@
       }
     }
 
-    function cell(row, index) { return row.children[index]; }
-
-    function buildRow(b) {
-      const row = document.createElement("tr");
-      row.className = "bbox-row";
-      row.dataset.id = b.id;
-      const head = document.createElement("th");
-      head.scope = "row";
-      row.appendChild(head);
-      const labelCell = document.createElement("td");
-      const select_ = document.createElement("select");
-      select_.name = "box_label";
-      labels.forEach(function (l) { const o = document.createElement("option"); o.textContent = l; select_.appendChild(o); });
-      select_.addEventListener("change", function () { const t = byId(b.id); if (t) { t.label = select_.value; refreshStyle(); commit(); } });
-      labelCell.appendChild(select_);
-      row.appendChild(labelCell);
-      FIELDS.forEach(function (k) {
-        const td = document.createElement("td");
-        const input = document.createElement("input");
-        input.type = "number"; input.name = "box_" + k; input.min = "0"; input.step = "1"; input.inputMode = "numeric";
-        input.addEventListener("change", function () {
-          const t = byId(b.id);
-          const v = Number(input.value);
-          if (!t || input.value.trim() === "" || !Number.isFinite(v)) return;
-          t[k] = v;
-          const n = normalise(t);
-          Object.assign(t, n);
-          apply(function () { anno.updateAnnotation(toAnnotation(t)); });
-          commit();
-        });
-        td.appendChild(input);
-        row.appendChild(td);
-      });
-      const actions = document.createElement("td");
-      const del = document.createElement("button");
-      del.type = "button"; del.className = "secondary outline bbox-delete";
-      del.textContent = "Delete";
-      del.addEventListener("click", function () { remove(b.id); });
-      actions.appendChild(del);
-      row.appendChild(actions);
-      row.addEventListener("focusin", function () { if (selectedId !== b.id) select(b.id); });
-      row.addEventListener("click", function (e) { if (e.target === row || e.target.tagName === "TH" || e.target.tagName === "TD") select(b.id); });
-      return row;
-    }
-
     function render() {
-      const existing = {};
-      rowsEl.querySelectorAll("tr").forEach(function (row) { existing[row.dataset.id] = row; });
-      boxes.forEach(function (b, i) {
-        const row = existing[b.id] || buildRow(b);
-        delete existing[b.id];
-        if (rowsEl.children[i] !== row) rowsEl.insertBefore(row, rowsEl.children[i] || null);
-        const n = i + 1;
-        cell(row, 0).textContent = String(n);
-        const sel = row.querySelector("select");
-        sel.setAttribute("aria-label", "Label of box " + n);
-        if (document.activeElement !== sel) sel.value = b.label;
-        FIELDS.forEach(function (k) {
-          const input = row.querySelector('[name="box_' + k + '"]');
-          input.setAttribute("aria-label", "Box " + n + " " + WORDS[k] + " in pixels");
-          input.max = String(k === "x" || k === "w" ? W : H);
-          if (document.activeElement !== input) input.value = String(Math.round(b[k]));
-        });
-        row.querySelector(".bbox-delete").setAttribute("aria-label", "Delete box " + n + " (" + b.label + ")");
-        row.style.setProperty("--row-colour", colour(b.label));
-      });
-      Object.keys(existing).forEach(function (id) { existing[id].remove(); });
+      list.render(boxes);
       document.getElementById("bbox-count").textContent = String(boxes.length);
       document.getElementById("bbox-empty").hidden = boxes.length > 0;
       const none = form.querySelector('[name="nothing_to_box"]');
@@ -294,24 +245,55 @@
       renderSelection();
     }
 
+    // Each box carries a tag "number label" (the label is never told by colour alone). Tags are laid out so that
+    // none hides another: for each box in turn, the first free place among above / inside / below its top-left
+    // corner (then its right-hand corners), inside the image; if every place is taken, the least covered one.
+    function overlap(a, b) {
+      const w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+      const h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+      return w > 0 && h > 0 ? w * h : 0;
+    }
+    function placeTag(b, width, height, placed) {
+      const clampX = function (x) { return Math.min(Math.max(0, x), Math.max(0, W - width)); };
+      const clampY = function (y) { return Math.min(Math.max(0, y), Math.max(0, H - height)); };
+      const left = b.x, right = b.x + b.w - width, top = b.y, bottom = b.y + b.h;
+      const spots = [[left, top - height], [left, top], [left, bottom], [left, bottom - height],
+                     [right, top - height], [right, top], [right, bottom], [right, bottom - height]];
+      let best = null, bestCover = Infinity;
+      for (let i = 0; i < spots.length; i++) {
+        const spot = { x: clampX(spots[i][0]), y: clampY(spots[i][1]), w: width, h: height };
+        const cover = placed.reduce(function (sum, other) { return sum + overlap(spot, other); }, 0);
+        if (cover < bestCover) { best = spot; bestCover = cover; }
+        if (cover === 0) break;
+      }
+      return best;
+    }
+
     function renderTags() {
+      const zoom = view.zoom();
       const size = 13 / zoom, pad = 3 / zoom;
+      const placed = [];
       tags.textContent = "";
       boxes.forEach(function (b, i) {
-        const text = (i + 1) + " " + b.label;
         const g = document.createElementNS(tags.namespaceURI, "g");
         const bg = document.createElementNS(tags.namespaceURI, "rect");
         const t = document.createElementNS(tags.namespaceURI, "text");
-        const width = (text.length * size * 0.6) + 2 * pad, height = size + 2 * pad;
-        const above = b.y >= height;
-        const x = Math.min(Math.max(0, b.x), W - width), y = above ? b.y - height : b.y;
-        bg.setAttribute("x", x); bg.setAttribute("y", y); bg.setAttribute("width", width); bg.setAttribute("height", height);
-        bg.setAttribute("fill", colour(b.label));
-        t.setAttribute("x", x + pad); t.setAttribute("y", y + pad + size * 0.85);
-        t.setAttribute("font-size", size); t.setAttribute("fill", "#fff");
-        t.textContent = text;
+        t.setAttribute("font-size", size);
+        t.setAttribute("fill", "#fff");
+        t.textContent = (i + 1) + " " + b.label;
+        g.setAttribute("class", "bbox-tag");
+        g.dataset.box = String(i + 1);
         g.appendChild(bg); g.appendChild(t);
         tags.appendChild(g);
+        let textWidth = 0;
+        try { textWidth = t.getComputedTextLength(); } catch (err) { textWidth = 0; }
+        if (!textWidth) textWidth = t.textContent.length * size * 0.6;  // not laid out (hidden): an estimate
+        const spot = placeTag(b, textWidth + 2 * pad, size + 2 * pad, placed);
+        placed.push(spot);
+        bg.setAttribute("x", spot.x); bg.setAttribute("y", spot.y);
+        bg.setAttribute("width", spot.w); bg.setAttribute("height", spot.h);
+        bg.setAttribute("fill", colour(b.label));
+        t.setAttribute("x", spot.x + pad); t.setAttribute("y", spot.y + pad + size * 0.85);
       });
     }
 
@@ -327,8 +309,8 @@
 
     function add() {
       const size = Math.max(4, Math.round(Math.min(W, H) * 0.2));
-      const cx = (stage.scrollLeft + stage.clientWidth / 2) / zoom, cy = (stage.scrollTop + stage.clientHeight / 2) / zoom;
-      const b = normalise({ id: newId(), label: currentLabel(), x: cx - size / 2, y: cy - size / 2, w: size, h: size });
+      const c = view.centre();
+      const b = normalise({ id: newId(), label: currentLabel(), x: c.x - size / 2, y: c.y - size / 2, w: size, h: size });
       boxes.push(b);
       apply(function () { anno.addAnnotation(toAnnotation(b)); });
       commit();
@@ -350,34 +332,6 @@
       const i = boxes.findIndex(function (b) { return b.id === selectedId; });
       const next = i < 0 ? (delta > 0 ? 0 : boxes.length - 1) : (i + delta + boxes.length) % boxes.length;
       select(boxes[next].id);
-    }
-
-    function setZoom(z, anchor) {
-      const fit = fitZoom();
-      z = Math.min(8, Math.max(Math.min(0.1, fit), z));
-      const rect = stage.getBoundingClientRect();
-      const ax = anchor ? anchor.x - rect.left : stage.clientWidth / 2, ay = anchor ? anchor.y - rect.top : stage.clientHeight / 2;
-      const ix = (stage.scrollLeft + ax) / zoom, iy = (stage.scrollTop + ay) / zoom;  // image point kept in place
-      zoom = z;
-      img.style.width = W * z + "px";
-      img.style.height = H * z + "px";
-      stage.scrollLeft = ix * z - ax;
-      stage.scrollTop = iy * z - ay;
-      zoomOut.textContent = Math.round(z * 100) + "%";
-      section.dataset.zoom = String(z);
-      renderTags();
-    }
-
-    // The whole image in view without scroll bars: the stage is at most 70% of the window high (kinds.css), less
-    // its border.
-    function fitZoom() {
-      const maxH = Math.max(240, window.innerHeight * 0.7) - 4;
-      return Math.min(2, (section.clientWidth - 4) / W, maxH / H);
-    }
-    function fit() {
-      setZoom(fitZoom());
-      stage.scrollLeft = 0;
-      stage.scrollTop = 0;
     }
 
     // --- events -------------------------------------------------------------------------------------------------
@@ -428,8 +382,8 @@
     }
     const actions = {
       add: add, delete: function () { if (selectedId) remove(selectedId); }, undo: undo, redo: redo,
-      "zoom-in": function () { setZoom(zoom * 1.25); }, "zoom-out": function () { setZoom(zoom / 1.25); },
-      fit: function () { fit(); },
+      "zoom-in": function () { view.zoomIn(); }, "zoom-out": function () { view.zoomOut(); },
+      fit: function () { view.fit(); },
     };
     Object.keys(buttons).forEach(function (name) { buttons[name].addEventListener("click", function () { actions[name](); }); });
 
@@ -477,47 +431,11 @@
       if (handled) { e.preventDefault(); e.stopImmediatePropagation(); }
     }, true);
 
-    // Pan: hold Space and drag (the scroll bars and the wheel work too); Ctrl + wheel zooms around the pointer.
-    let panning = null, spaceDown = false;
-    window.addEventListener("keydown", function (e) {
-      if (e.key === " " && !typing(e.target) && !/^(BUTTON|A|SUMMARY)$/.test((e.target || {}).tagName || "") && insideWork(e.target)) {
-        e.preventDefault();
-        if (!spaceDown) { spaceDown = true; stage.classList.add("panning"); anno.setDrawingEnabled(false); }
-      }
-    });
-    window.addEventListener("keyup", function (e) {
-      if (e.key === " " && spaceDown) { spaceDown = false; stage.classList.remove("panning"); anno.setDrawingEnabled(true); }
-    });
-    stage.addEventListener("pointerdown", function (e) {
-      if (!spaceDown && e.button !== 1) return;
-      e.preventDefault(); e.stopPropagation();
-      panning = { x: e.clientX, y: e.clientY, left: stage.scrollLeft, top: stage.scrollTop };
-      stage.setPointerCapture(e.pointerId);
-    }, true);
-    stage.addEventListener("pointermove", function (e) {
-      if (panning) {
-        e.stopPropagation();
-        stage.scrollLeft = panning.left - (e.clientX - panning.x);
-        stage.scrollTop = panning.top - (e.clientY - panning.y);
-        return;
-      }
-      const r = img.getBoundingClientRect();
-      const x = Math.floor((e.clientX - r.left) / zoom), y = Math.floor((e.clientY - r.top) / zoom);
-      pointerOut.textContent = x >= 0 && y >= 0 && x < W && y < H ? "Pointer: x " + x + ", y " + y : "";
-    }, true);
-    stage.addEventListener("pointerup", function (e) { if (panning) { panning = null; e.stopPropagation(); } }, true);
-    stage.addEventListener("wheel", function (e) {
-      if (!(e.ctrlKey || e.metaKey)) return;
-      e.preventDefault();
-      setZoom(zoom * (e.deltaY < 0 ? 1.15 : 1 / 1.15), { x: e.clientX, y: e.clientY });
-    }, { passive: false });
-
     apply(function () { anno.setAnnotations(boxes.map(toAnnotation), true); });
     boxes = boxes.map(normalise);
     undoStack.push(snapshot());
-    fit();
+    view.fit();
     render();
-    window.addEventListener("resize", function () { if (zoom > fitZoom()) fit(); });
-    FT.bbox = { anno: anno, boxes: function () { return boxes; }, zoom: function () { return zoom; }, setZoom: setZoom };
+    FT.bbox = { anno: anno, boxes: function () { return boxes; }, zoom: view.zoom, setZoom: view.setZoom };
   });
 })();
