@@ -38,6 +38,7 @@ class Dashboard:
     snapshot: QualitySnapshot | None
     is_live_computation: bool      # computed for this page view (small job), not read from storage
     stale: bool
+    is_small: bool = True          # exports compute aggregates live (else from the stored snapshot)
     trainers: list[TrainerRow] = field(default_factory=list)
     contests: list = field(default_factory=list)      # (GoldContest, task seq, code)
     disputes: list = field(default_factory=list)      # (ReviewDispute, PeerReview, task seq, code)
@@ -66,10 +67,10 @@ def build(job: Job) -> Dashboard:
         ReviewItem.job_id == job.id, ReviewItem.is_known.is_(False), ReviewItem.status.in_(("open", "claimed")))) or 0
     snap = results.latest(job.id)
     stale = results.is_stale(job, snap)
-    live = False
-    if stale and results.is_small(job.id):
+    live, small = False, results.is_small(job.id)
+    if stale and small:
         snap, live, stale = _live_snapshot(job), True, False
-    board = Dashboard(job, counts, gold_tasks, review_open, snap, live, stale)
+    board = Dashboard(job, counts, gold_tasks, review_open, snap, live, stale, small)
 
     accuracies = scoring.job_accuracies(job.id)
     removed = dict(db.session.execute(sa.select(QualityRestriction.worker_id, QualityRestriction.id).where(

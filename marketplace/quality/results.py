@@ -16,6 +16,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..jobs.models import Job
 from . import aggregation, agreement, rules
+from .boxes import readable_boxes
 from .models import QualitySnapshot, TaskAggregate
 
 log = logging.getLogger(__name__)
@@ -24,24 +25,41 @@ SERIES_POINTS = 60
 KEEP_SNAPSHOTS = 30
 
 
-def agreement_value(kind: str, config: dict, answer: dict | None) -> Any:
+def _scalar(v) -> bool:
+    return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+
+def agreement_value(kind: str, config: dict, answer: Any) -> Any:
     """The part of an answer trainers can agree on: a label (or label set), a side, a verdict, rubric scores,
-    boxes; None for free text (writing is never compared)."""
+    boxes; None for free text (writing is never compared) and for anything unreadable. Stored answers are
+    read defensively: a JSON null, a string or a list where an object belongs, or a malformed box is left
+    out here rather than failing the results page or an export half-way."""
     if not isinstance(answer, dict):
         return None
     if kind == "classification":
-        labels = answer.get("labels") or ([answer["label"]] if answer.get("label") else [])
+        labels = answer.get("labels")
+        labels = [labels] if _scalar(labels) else labels if isinstance(labels, list) else []
+        labels = [str(v) for v in labels if _scalar(v)]
+        if not labels and _scalar(answer.get("label")) and answer.get("label") != "":
+            labels = [str(answer["label"])]
         if not labels:
             return None
         return frozenset(labels) if (config or {}).get("multiple") else labels[0]
     if kind == "pairwise_preference":
-        return str(answer.get("preferred") or "").lower() or None
+        side = answer.get("preferred")
+        return str(side).lower() or None if _scalar(side) else None
     if kind == "code_review":
-        return answer.get("verdict")
+        verdict = answer.get("verdict")
+        return str(verdict) if _scalar(verdict) else None
     if kind == "rating":
-        return answer.get("scores") or None
+        scores = answer.get("scores")
+        if not isinstance(scores, dict):
+            return None
+        return {str(k): v for k, v in scores.items() if isinstance(v, (int, float)) and not isinstance(v, bool)} \
+            or None
     if kind == "bounding_boxes":
-        return answer.get("boxes") or []
+        return [{"label": b.label, "x": b.x, "y": b.y, "w": b.w, "h": b.h}
+                for b in readable_boxes(answer.get("boxes"))]
     return None
 
 
@@ -105,12 +123,7 @@ def _aggregate(kind: str, config: dict, triples: list) -> tuple[dict[str, dict],
         for w, t, v in triples:
             by_task[t][w] = v
         threshold = float((config or {}).get("_iou_threshold", 0.5))
-        out = {}
-        for t, boxes in by_task.items():
-            found = aggregation.consensus_boxes(boxes, threshold)
-            conf = min((c.confidence for c in found), default=1.0)
-            out[t] = aggregation.Aggregate(t, [dict(label=c.box.label, x=c.box.x, y=c.box.y, w=c.box.w, h=c.box.h,
-                                                    support=c.support) for c in found], conf, len(boxes))
+        out = {t: aggregation.consensus_aggregate(t, boxes, threshold) for t, boxes in by_task.items()}
         return {"consensus_boxes": out}, {}
     if kind == "rating":
         scales: dict = defaultdict(lambda: defaultdict(list))
@@ -134,6 +147,18 @@ def _aggregate(kind: str, config: dict, triples: list) -> tuple[dict[str, dict],
     return {"majority": majority, "dawid_skene": ds.aggregates}, ds.trainer_accuracy
 
 
+def settings_config(job) -> dict:
+    """The job's config plus the quality settings aggregation reads (the IoU threshold for consensus boxes)."""
+    return dict(job.config or {}, _iou_threshold=rules.settings_for(job.id).iou_threshold)
+
+
+def aggregates_now(job) -> dict[str, dict]:
+    """{method: {task: Aggregate}} from the job's answers as they are now (for a small job's export)."""
+    triples = [(worker, task, value) for worker, task, answer, _ in answered_rows(job.id)
+               if (value := agreement_value(job.kind, job.config, answer)) is not None]
+    return _aggregate(job.kind, settings_config(job), triples)[0]
+
+
 def compute(job: Job, until: datetime | None = None) -> dict:
     """Everything the results page shows about agreement and aggregation, from the job's answers."""
     stamped, last_at = [], None
@@ -147,8 +172,7 @@ def compute(job: Job, until: datetime | None = None) -> dict:
     comparable = job.kind not in ("rating", "bounding_boxes", "writing")
     pairs = agreement.pairwise_agreement(triples) if comparable else []
     by_trainer = agreement.agreement_by_trainer(pairs)
-    config = dict(job.config or {}, _iou_threshold=rules.settings_for(job.id).iou_threshold)
-    aggregates, ds_accuracy = _aggregate(job.kind, config, triples)
+    aggregates, ds_accuracy = _aggregate(job.kind, settings_config(job), triples)
     workers = sorted({w for w, _, _ in triples})
     n_answers = defaultdict(int)
     for w, _, _ in triples:

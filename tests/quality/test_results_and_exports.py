@@ -170,3 +170,54 @@ def test_api_export_with_a_token_needs_the_read_scope_and_the_jobs_owner(client)
     assert client.get(url, headers={"Authorization": f"Bearer {write_only}"}).status_code == 403
     assert client.get(url, headers={"Authorization": f"Bearer {stranger}"}).status_code == 404
     assert client.get(url).status_code == 401
+
+
+def test_box_results_export_the_consensus_box_in_coco_jsonl_and_yolo_computed_by_hand(client, login):
+    """Three trainers box the same cat; the consensus is the per-edge median, and every aggregate export
+    carries that one box (not three), with its support."""
+    job = make_open_job(tasks=1, overlap=3, kind="bounding_boxes", config={"labels": ["cat", "person"]})
+    task = job_tasks(job)[0]
+    task.payload = {"image": "images/a.png", "width": 200, "height": 100, "original_name": "cat.png"}
+    db.session.commit()
+    # left 10/12/20, top 10/14/16, right 60/62/70, bottom 50/54/56 -> medians 12, 14, 62, 54
+    for x, y, w, h in ((10, 10, 50, 40), (12, 14, 50, 40), (20, 16, 50, 40)):
+        answer_task(task, make_trainer(), {"boxes": [{"label": "cat", "x": x, "y": y, "w": w, "h": h}]})
+    login(job.requester)
+    coco = json.loads(client.get(f"/jobs/{job.id}/export?format=coco&what=aggregates",
+                                 buffered=True).get_data(as_text=True))
+    assert coco["images"] == [{"id": task.id, "file_name": "cat.png", "width": 200, "height": 100}]
+    [ann] = coco["annotations"]
+    assert ann["bbox"] == [12, 14, 50, 40] and ann["area"] == 2000 and ann["category_id"] == 1
+    assert ann["attributes"] == {"support": 3, "confidence": 1.0}
+    raw = json.loads(client.get(f"/jobs/{job.id}/export?format=coco&what=answers",
+                                buffered=True).get_data(as_text=True))
+    assert len(raw["annotations"]) == 3
+    [record] = [json.loads(line) for line in client.get(f"/jobs/{job.id}/export?format=jsonl&what=aggregates",
+                                                        buffered=True).get_data(as_text=True).splitlines()]
+    assert record["method"] == "consensus_boxes" and record["confidence"] == 1.0
+    assert record["answer"] == [{"label": "cat", "x": 12, "y": 14, "w": 50, "h": 40, "support": 3,
+                                 "confidence": 1.0}]
+    with zipfile.ZipFile(io.BytesIO(client.get(f"/jobs/{job.id}/export?format=yolo&what=aggregates",
+                                               buffered=True).get_data())) as zf:
+        # centre (12 + 25, 14 + 20) = (37, 34) on a 200 x 100 image; size 50/200, 40/100
+        assert zf.read("labels/cat.txt").decode() == "0 0.185000 0.340000 0.250000 0.400000\n"
+    # the stored snapshot holds the same consensus (the results page and the scheduled export agree)
+    results.snapshot(job)
+    stored = db.session.scalar(sa.select(TaskAggregate).where(TaskAggregate.job_id == job.id))
+    assert stored.method == "consensus_boxes" and stored.value["answer"] == record["answer"]
+
+
+def test_a_big_jobs_aggregates_export_reads_the_stored_snapshot_not_the_live_answers(client, login, app,
+                                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "QUALITY_ON_DEMAND_MAX_ANSWERS", 5)  # 17 answers: a "big" job here
+    job = make_open_job(tasks=6, overlap=3)
+    _three_trainers_on(job, TABLE)
+    login(job.requester)
+    url = f"/jobs/{job.id}/export?format=jsonl&what=aggregates"
+    assert client.get(url, buffered=True).get_data(as_text=True) == ""   # nothing stored yet
+    results.snapshot(job)
+    db.session.commit()
+    records = [json.loads(line) for line in client.get(url, buffered=True).get_data(as_text=True).splitlines()]
+    assert len(records) == 12 and {r["method"] for r in records} == {"majority", "dawid_skene"}
+    page = client.get(f"/jobs/{job.id}/results").get_data(as_text=True)
+    assert "last stored computation" in page and "refreshed every 10 minutes" in page
