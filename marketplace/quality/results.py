@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 ANSWERED = ("submitted", "approved")  # rejected answers are out of the results
 SERIES_POINTS = 60
 KEEP_SNAPSHOTS = 30
+SNAPSHOT_KEYS = ("parts", "series", "trainers", "n_pairs", "n_ties", "n_low_confidence", "box_iou")
+LOW_CONFIDENCE = 0.75  # an aggregated answer below this (or a tie) is counted and listed as doubtful
 
 
 def _scalar(v) -> bool:
@@ -147,6 +149,14 @@ def _aggregate(kind: str, config: dict, triples: list) -> tuple[dict[str, dict],
     return {"majority": majority, "dawid_skene": ds.aggregates}, ds.trainer_accuracy
 
 
+# The aggregate the dashboard counts and lists, in order of preference (Dawid-Skene is in the exports).
+MAIN_METHODS = ("majority", "consensus_boxes", "median", "dawid_skene")
+
+
+def main_method(methods) -> str | None:
+    return next((m for m in MAIN_METHODS if m in methods), None)
+
+
 def settings_config(job) -> dict:
     """The job's config plus the quality settings aggregation reads (the IoU threshold for consensus boxes)."""
     return dict(job.config or {}, _iou_threshold=rules.settings_for(job.id).iou_threshold)
@@ -177,8 +187,11 @@ def compute(job: Job, until: datetime | None = None) -> dict:
     n_answers = defaultdict(int)
     for w, _, _ in triples:
         n_answers[w] += 1
-    main = aggregates.get("dawid_skene") or aggregates.get("majority") or next(iter(aggregates.values()), {})
+    # Ties and doubt are read off the vote shares (what a requester can check by eye); Dawid-Skene's posteriors
+    # overstate certainty on small jobs (see aggregation.dawid_skene) and are exported beside them.
+    main = aggregates.get(main_method(aggregates)) or {}
     return {
+        "box_iou": _box_iou(aggregates.get("consensus_boxes", {})),
         "n_answers": len(triples), "n_tasks": len({t for _, t, _ in triples}), "last_answer_at": last_at,
         "alpha": overall,
         "parts": {str(k): {"alpha": r.alpha, "n_tasks": r.n_tasks, "note": r.verdict()} for k, r in parts.items()},
@@ -189,9 +202,20 @@ def compute(job: Job, until: datetime | None = None) -> dict:
                               "ds_accuracy": ds_accuracy.get(w)} for w in workers},
         "n_pairs": len(pairs),
         "n_ties": sum(1 for a in main.values() if a.is_tie),
-        "n_low_confidence": sum(1 for a in main.values() if a.confidence < 0.75),
+        "n_low_confidence": sum(1 for a in main.values() if a.confidence < LOW_CONFIDENCE),
         "aggregates": aggregates,
     }
+
+
+def _box_iou(consensus: dict) -> dict | None:
+    """How well trainers' boxes agree: the mean IoU of every box that joined a consensus box with that box
+    (weighted by support), over how many boxes. None when no task has a consensus box yet."""
+    total, n = 0.0, 0
+    for agg in consensus.values():
+        for box in agg.value:
+            total += box["mean_iou"] * box["support"]
+            n += box["support"]
+    return {"mean_iou": round(total / n, 4), "n_boxes": n} if n else None
 
 
 def snapshot(job: Job, now: datetime | None = None) -> QualitySnapshot:
@@ -203,8 +227,7 @@ def snapshot(job: Job, now: datetime | None = None) -> QualitySnapshot:
                            n_answers=data["n_answers"], n_tasks=data["n_tasks"],
                            alpha=alpha.alpha if alpha else None,
                            alpha_note=alpha.verdict() if alpha else "Free-text answers are not compared.",
-                           data={k: data[k] for k in ("parts", "series", "trainers", "n_pairs", "n_ties",
-                                                      "n_low_confidence")} | {"methods": sorted(data["aggregates"])})
+                           data={k: data[k] for k in SNAPSHOT_KEYS} | {"methods": sorted(data["aggregates"])})
     db.session.add(snap)
     db.session.execute(sa.delete(TaskAggregate).where(TaskAggregate.job_id == job.id))
     _store_aggregates(job.id, data["aggregates"], now)

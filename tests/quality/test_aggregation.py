@@ -227,9 +227,13 @@ def test_consensus_aggregate_by_hand_keeps_majority_objects_and_reports_the_leas
     # person: drawn by two of three (IoU 16*60 / (2*1200 - 960) = 960/1440 = 0.67 >= 0.5): edges medians of two
     #         boxes are their means -> x 202, w 20; support 2 of 3 -> kept, confidence 2/3
     # the far car: one of three -> left out; "is there an object?" decided 2 against 1 -> 2/3
+    # mean IoU with the consensus car: ann 48x30 overlap = 1440 / (1600 + 1500 - 1440); ben identical;
+    # cy 48x26 = 1248 / (1600 + 1500 - 1248). Person: both 18x60 = 1080 / (1200 + 1200 - 1080).
+    car_iou = round((1440 / 1660 + 1 + 1248 / 1852) / 3, 4)
     assert agg.value == [
-        {"label": "car", "x": 12, "y": 20, "w": 50, "h": 32, "support": 3, "confidence": 1.0},
-        {"label": "person", "x": 202, "y": 100, "w": 20, "h": 60, "support": 2, "confidence": round(2 / 3, 6)}]
+        {"label": "car", "x": 12, "y": 20, "w": 50, "h": 32, "support": 3, "confidence": 1.0, "mean_iou": car_iou},
+        {"label": "person", "x": 202, "y": 100, "w": 20, "h": 60, "support": 2, "confidence": round(2 / 3, 6),
+         "mean_iou": round(1080 / 1320, 4)}]
     assert agg.confidence == pytest.approx(2 / 3) and agg.n_votes == 3 and not agg.is_tie
 
 

@@ -188,7 +188,9 @@ def test_box_results_export_the_consensus_box_in_coco_jsonl_and_yolo_computed_by
     assert coco["images"] == [{"id": task.id, "file_name": "cat.png", "width": 200, "height": 100}]
     [ann] = coco["annotations"]
     assert ann["bbox"] == [12, 14, 50, 40] and ann["area"] == 2000 and ann["category_id"] == 1
-    assert ann["attributes"] == {"support": 3, "confidence": 1.0}
+    # IoU with the consensus: 48x36 = 1728 / (4000 - 1728); identical; 42x38 = 1596 / (4000 - 1596)
+    mean_iou = round((1728 / 2272 + 1 + 1596 / 2404) / 3, 4)
+    assert ann["attributes"] == {"support": 3, "confidence": 1.0, "mean_iou": mean_iou}
     raw = json.loads(client.get(f"/jobs/{job.id}/export?format=coco&what=answers",
                                 buffered=True).get_data(as_text=True))
     assert len(raw["annotations"]) == 3
@@ -196,7 +198,7 @@ def test_box_results_export_the_consensus_box_in_coco_jsonl_and_yolo_computed_by
                                                         buffered=True).get_data(as_text=True).splitlines()]
     assert record["method"] == "consensus_boxes" and record["confidence"] == 1.0
     assert record["answer"] == [{"label": "cat", "x": 12, "y": 14, "w": 50, "h": 40, "support": 3,
-                                 "confidence": 1.0}]
+                                 "confidence": 1.0, "mean_iou": mean_iou}]
     with zipfile.ZipFile(io.BytesIO(client.get(f"/jobs/{job.id}/export?format=yolo&what=aggregates",
                                                buffered=True).get_data())) as zf:
         # centre (12 + 25, 14 + 20) = (37, 34) on a 200 x 100 image; size 50/200, 40/100
@@ -205,6 +207,8 @@ def test_box_results_export_the_consensus_box_in_coco_jsonl_and_yolo_computed_by
     results.snapshot(job)
     stored = db.session.scalar(sa.select(TaskAggregate).where(TaskAggregate.job_id == job.id))
     assert stored.method == "consensus_boxes" and stored.value["answer"] == record["answer"]
+    page = client.get(f"/jobs/{job.id}/results").get_data(as_text=True)
+    assert f"{mean_iou:.2f}</span> mean IoU of 3 boxes with their consensus box" in page
 
 
 def test_a_big_jobs_aggregates_export_reads_the_stored_snapshot_not_the_live_answers(client, login, app,
@@ -221,3 +225,33 @@ def test_a_big_jobs_aggregates_export_reads_the_stored_snapshot_not_the_live_ans
     assert len(records) == 12 and {r["method"] for r in records} == {"majority", "dawid_skene"}
     page = client.get(f"/jobs/{job.id}/results").get_data(as_text=True)
     assert "last stored computation" in page and "refreshed every 10 minutes" in page
+
+
+def test_results_page_lists_the_least_certain_aggregated_answers_live_and_from_the_stored_snapshot(
+        client, login, app, monkeypatch):
+    job = make_open_job(tasks=6, overlap=3)
+    _three_trainers_on(job, TABLE)
+    login(job.requester)
+    live = client.get(f"/jobs/{job.id}/results").get_data(as_text=True)
+    assert "Least certain aggregated answers (majority)" in live
+    assert live.count("Task 6</td>") == 1 and "Task 1</td>" not in live  # task 1 was unanimous
+    monkeypatch.setitem(app.config, "QUALITY_ON_DEMAND_MAX_ANSWERS", 5)
+    results.snapshot(job)
+    db.session.commit()
+    stored = client.get(f"/jobs/{job.id}/results").get_data(as_text=True)
+    assert "Least certain aggregated answers (majority)" in stored and "Task 6</td>" in stored
+
+
+def test_results_page_shows_a_consensus_box_the_trainers_did_not_all_draw(client, login):
+    job = make_open_job(tasks=1, overlap=3, kind="bounding_boxes", config={"labels": ["cat", "person"]})
+    task = job_tasks(job)[0]
+    task.payload = {"image": "images/a.png", "width": 200, "height": 100, "original_name": "cat.png"}
+    db.session.commit()
+    for boxes in ([{"label": "cat", "x": 10, "y": 10, "w": 50, "h": 40}],
+                  [{"label": "cat", "x": 12, "y": 10, "w": 50, "h": 40}], []):
+        answer_task(task, make_trainer(), {"boxes": boxes})
+    login(job.requester)
+    page = client.get(f"/jobs/{job.id}/results").get_data(as_text=True)
+    # medians of two boxes: x 11, the rest equal; two of three trainers drew it -> 67%
+    assert "Least certain aggregated answers (consensus boxes)" in page
+    assert "at (11, 10), 50×40" in page and "drawn by 2" in page and "67%" in page
