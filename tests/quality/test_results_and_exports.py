@@ -255,3 +255,32 @@ def test_results_page_shows_a_consensus_box_the_trainers_did_not_all_draw(client
     # medians of two boxes: x 11, the rest equal; two of three trainers drew it -> 67%
     assert "Least certain aggregated answers (consensus boxes)" in page
     assert "at (11, 10), 50×40" in page and "drawn by 2" in page and "67%" in page
+
+
+def test_the_results_api_is_in_the_openapi_document(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    export = doc["paths"]["/api/v1/jobs/{job_id}/export"]["get"]
+    params = {p["name"]: p for p in export["parameters"]}
+    assert params["format"]["schema"]["enum"] == ["jsonl", "csv", "coco", "yolo"]
+    assert params["what"]["schema"]["enum"] == ["answers", "aggregates"]
+    assert set(export["responses"]["200"]["content"]) == {"application/x-ndjson", "text/csv", "application/json",
+                                                          "application/zip"}
+    assert "get" in doc["paths"]["/api/v1/jobs/{job_id}/results"]
+
+
+def test_api_coco_export_of_consensus_boxes_with_a_token(client):
+    from marketplace.accounts import tokens
+    job = make_open_job(tasks=1, overlap=2, kind="bounding_boxes", config={"labels": ["cat"]})
+    task = job_tasks(job)[0]
+    task.payload = {"image": "images/a.png", "width": 64, "height": 48, "original_name": "a.png"}
+    db.session.commit()
+    for x in (4, 6):
+        answer_task(task, make_trainer(), {"boxes": [{"label": "cat", "x": x, "y": 4, "w": 20, "h": 20}]})
+    _, token = tokens.create_token(job.requester, name="script", scopes=["jobs:read"])
+    db.session.commit()
+    response = client.get(f"/api/v1/jobs/{job.id}/export?format=coco&what=aggregates",
+                          headers={"Authorization": f"Bearer {token}"}, buffered=True)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    coco = json.loads(response.get_data(as_text=True))
+    assert coco["images"][0]["width"] == 64 and coco["images"][0]["height"] == 48
+    assert [a["bbox"] for a in coco["annotations"]] == [[5, 4, 20, 20]]  # the median of x 4 and 6
