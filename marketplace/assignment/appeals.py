@@ -7,11 +7,9 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..core.time import utcnow
 from ..extensions import db
-from ..jobs.models import Task
 from ..moderation.appeals import Decision, register_appealable
-from . import states
+from . import review, states
 from .models import Assignment
-from .services import _count_answer as count_answer
 
 KIND = "answer_rejection"
 
@@ -24,18 +22,8 @@ def _resolve(assignment_id: int) -> Decision | None:
     def restore(appeal, actor: User) -> str:
         """Approve the answer (compare-and-set from rejected) and count it again on its task: the task may
         then hold one answer more than asked, which the requester sees on its progress page."""
-        now = appeal.decided_at or utcnow()
-        done = db.session.execute(
-            sa.update(Assignment).where(Assignment.id == a.id, Assignment.status == states.REJECTED)
-            .values(status=states.APPROVED, reviewed_at=now, reviewer_id=actor.id,
-                    review_reason=f"Approved on appeal #{appeal.id}: {appeal.decision_reason}")
-            .execution_options(synchronize_session=False)).rowcount
-        if done:
-            overlap = a.job.answers_per_task
-            db.session.execute(sa.update(Task).where(Task.id == a.task_id).values(
-                holders=Task.holders + 1, is_open=Task.holders + 1 < overlap)
-                .execution_options(synchronize_session=False))
-            count_answer(a.task_id, a.job, +1)
+        review.restore_rejected(a, actor, f"Approved on appeal #{appeal.id}: {appeal.decision_reason}",
+                                appeal.decided_at or utcnow())
         return f"Your answer to task {a.task.seq} of “{a.job.title}” now counts as approved."
 
     return Decision(kind=KIND, subject_id=a.id, concerns_user_id=a.worker_id, decided_by_id=a.reviewer_id,

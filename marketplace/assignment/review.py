@@ -90,6 +90,28 @@ def reject(assignment_id: int, reviewer, reason: str, *, job_id: int | None = No
     return assignment
 
 
+def restore_rejected(assignment: Assignment, actor, review_reason: str, now: datetime) -> bool:
+    """The one place a rejected answer becomes approved again (a reinstatement here, an overturned appeal in
+    appeals.py, an overturned peer review in the quality room through reinstate): compare-and-set from
+    rejected, then the answer is counted again and holds its slot again (the task may end with one answer
+    more than it asked for, shown on its progress page and paid like any other). Returns False, changing
+    nothing, when the answer is not rejected (any more). The caller writes the audit row and tells the trainer."""
+    done = db.session.execute(
+        sa.update(Assignment).where(Assignment.id == assignment.id, Assignment.status == states.REJECTED)
+        .values(status=states.APPROVED, reviewed_at=now, reviewer_id=getattr(actor, "id", actor),
+                review_reason=review_reason[:5000])
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(assignment)
+    if not done:
+        return False
+    job = assignment.job
+    _count_answer(assignment.task_id, job, +1)
+    db.session.execute(sa.update(Task).where(Task.id == assignment.task_id)
+                       .values(holders=Task.holders + 1, is_open=Task.holders + 1 < job.answers_per_task)
+                       .execution_options(synchronize_session=False))
+    return True
+
+
 def reinstate(assignment_id: int, actor, reason: str, *, now: datetime | None = None) -> Assignment:
     """Reverse a rejection (a dispute or appeal decided for the trainer): the answer counts as approved.
 
@@ -104,20 +126,10 @@ def reinstate(assignment_id: int, actor, reason: str, *, now: datetime | None = 
                                field="reason", errors={"reason": f"must be at least {MIN_REASON_CHARS} characters"})
     assignment = _load(assignment_id, actor, None, peers=False)
     claims.begin_write()
-    done = db.session.execute(
-        sa.update(Assignment).where(Assignment.id == assignment.id, Assignment.status == states.REJECTED)
-        .values(status=states.APPROVED, reviewed_at=now, reviewer_id=actor.id,
-                review_reason=f"Rejection reversed: {reason}"[:5000])
-        .execution_options(synchronize_session=False)).rowcount
-    db.session.refresh(assignment)
-    if not done:
+    if not restore_rejected(assignment, actor, f"Rejection reversed: {reason}", now):
         raise Conflict("Only a rejected answer can be reinstated; this one is "
                        f"{states.label(assignment.status)}.", code="not_rejected")
     job = assignment.job
-    _count_answer(assignment.task_id, job, +1)
-    db.session.execute(sa.update(Task).where(Task.id == assignment.task_id)
-                       .values(holders=Task.holders + 1, is_open=Task.holders + 1 < job.answers_per_task)
-                       .execution_options(synchronize_session=False))
     audit.record("assignment.reinstated", actor=actor, subject_user=assignment.worker_id, subject=assignment,
                  reason=reason, data={"job_id": job.id, "task_id": assignment.task_id})
     worker = db.session.get(User, assignment.worker_id)

@@ -233,3 +233,23 @@ def consensus_boxes(boxes_by_trainer: Mapping[Any, Iterable[Box | Mapping[str, A
             out.append(ConsensusBox(centre, support, n, tuple(t for t, _ in c["members"]), mean))
     out.sort(key=lambda cb: (-cb.support, cb.box.label, cb.box.x, cb.box.y))
     return out
+
+
+def consensus_aggregate(task: Any, boxes_by_trainer: Mapping[Any, Iterable[Box | Mapping[str, Any]]],
+                        iou_threshold: float = 0.5) -> Aggregate:
+    """One task's consensus boxes as an Aggregate: value = [{label, x, y, w, h, support, confidence}, ...].
+
+    mean_iou says how tightly the trainers' boxes sit on each consensus box (1 = all identical).
+    Confidence is that of the least decisive object: every cluster (kept or not) is a yes/no question "is
+    there an object here?", decided by max(support, trainers - support) / trainers; so a box half the trainers
+    drew lowers the task's confidence whether it made the consensus or not (as multi-label majority does).
+    """
+    everything = consensus_boxes(boxes_by_trainer, iou_threshold, min_support=1)
+    n = len(boxes_by_trainer)
+    need = n // 2 + 1
+    kept = [c for c in everything if c.support >= need]
+    confidence = min((max(c.support, n - c.support) / n for c in everything), default=1.0) if n else 0.0
+    value = [{"label": c.box.label, "x": c.box.x, "y": c.box.y, "w": c.box.w, "h": c.box.h, "support": c.support,
+              "confidence": round(c.confidence, 6), "mean_iou": round(c.mean_iou, 4)} for c in kept]
+    tied = tuple(c.box.label for c in everything if 2 * c.support == n)
+    return Aggregate(task, value, confidence, n, bool(tied), tied)

@@ -35,11 +35,12 @@ class AlphaResult:
         """Krippendorff's own guide (2004): >= 0.800 reliable, >= 0.667 tentative, below that unreliable."""
         if self.alpha is None:
             return self.reason or "not enough data"
+        # The number itself is shown beside the reading; the reading says what it means.
         if self.alpha >= 0.8:
-            return f"alpha {self.alpha:.2f}: reliable agreement"
+            return "Reliable agreement."
         if self.alpha >= 0.667:
-            return f"alpha {self.alpha:.2f}: tentative agreement, good enough only for tentative conclusions"
-        return f"alpha {self.alpha:.2f}: low agreement; check the instructions or the labels"
+            return "Tentative agreement: good enough only for tentative conclusions."
+        return "Low agreement: check the instructions or the labels."
 
 
 def as_hashable(value: Any) -> Hashable:

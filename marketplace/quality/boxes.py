@@ -66,6 +66,21 @@ def parse_boxes(items: Iterable[Box | Mapping[str, Any]] | None) -> list[Box]:
     return [parse_box(b) for b in (items or [])]
 
 
+def readable_boxes(items: Any) -> list[Box]:
+    """The boxes of a STORED answer that can be read, skipping any that cannot (results and exports must not
+    fail on one odd row: a JSON null, a string, a box without coordinates). Gold scoring uses parse_boxes and
+    explains the failure instead."""
+    if not isinstance(items, (list, tuple)):
+        return []
+    out = []
+    for item in items:
+        try:
+            out.append(parse_box(item))
+        except ValueError:
+            continue
+    return out
+
+
 def iou(a: Box, b: Box) -> float:
     """Intersection over union of two boxes (0 when they do not overlap or both are empty)."""
     iw = min(a.x2, b.x2) - max(a.x, b.x)

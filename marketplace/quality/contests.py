@@ -15,7 +15,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..jobs.kinds import validate_answer
 from ..jobs.models import Job, Task
-from . import removals, rules
+from . import policies, removals, rules
 from .scoring import scorable
 from .gold import GoldFormatError, needs_human_review, rescore_after_correction, score_gold
 from .models import GoldContest, GoldCorrection, GoldScore
@@ -33,11 +33,6 @@ def gold_explanation(task: Task) -> str:
         return latest
     meta = task.meta or {}
     return str(meta.get("explanation") or meta.get("gold_explanation") or "")
-
-
-def can_decide(user, job: Job) -> bool:
-    """Gold answers are the requester's data: the job's requester answers contests and corrects gold."""
-    return user.is_authenticated and user.is_requester and job.requester_id == user.id
 
 
 def contest_for(score_id: int) -> GoldContest | None:
@@ -108,7 +103,7 @@ def uphold_gold(contest_id: int, actor, response: str, *, now: datetime | None =
 
 def _open_contest(contest_id: int, actor) -> GoldContest:
     contest = db.session.get(GoldContest, contest_id)
-    if contest is None or not can_decide(actor, db.session.get(Job, contest.job_id)):
+    if contest is None or not policies.can_manage_quality(actor, db.session.get(Job, contest.job_id)):
         raise NotFound("There is no such contest among your jobs.")
     if contest.status != "open":
         raise Conflict("This contest was already answered.")
@@ -136,7 +131,7 @@ def correct_gold(task_id: int, actor, new_gold, explanation: str, *, contest_id:
     now = now or utcnow()
     task = db.session.get(Task, task_id)
     job = db.session.get(Job, task.job_id) if task is not None else None
-    if task is None or not can_decide(actor, job):
+    if task is None or not policies.can_manage_quality(actor, job):
         raise NotFound("There is no such task among your jobs.")
     explanation = (explanation or "").strip()
     if len(explanation) < MIN_RESPONSE_CHARS:

@@ -14,7 +14,8 @@ from ..extensions import db
 from ..jobs.models import Job, Task
 from . import results, scoring
 from .gold import Accuracy
-from .models import GoldContest, GoldScore, PeerReview, QualityRestriction, QualitySnapshot, ReviewDispute, ReviewItem
+from .models import (GoldContest, GoldScore, PeerReview, QualityRestriction, QualitySnapshot, ReviewDispute, ReviewItem,
+                     TaskAggregate)
 from .pseudonyms import trainer_code
 
 
@@ -38,23 +39,62 @@ class Dashboard:
     snapshot: QualitySnapshot | None
     is_live_computation: bool      # computed for this page view (small job), not read from storage
     stale: bool
+    is_small: bool = True          # exports compute aggregates live (else from the stored snapshot)
     trainers: list[TrainerRow] = field(default_factory=list)
     contests: list = field(default_factory=list)      # (GoldContest, task seq, code)
     disputes: list = field(default_factory=list)      # (ReviewDispute, PeerReview, task seq, code)
     hard_gold: list = field(default_factory=list)     # (task id, seq, n scored, n missed)
     removals: list = field(default_factory=list)      # (QualityRestriction, code)
+    doubtful: list = field(default_factory=list)      # DoubtfulTask, least confident first
+    method: str | None = None                         # the aggregation method `doubtful` shows
 
 
-def _live_snapshot(job: Job) -> QualitySnapshot:
-    """A snapshot computed now and not stored (GET pages do not write)."""
+@dataclass(frozen=True)
+class DoubtfulTask:
+    task_id: int
+    seq: int
+    answer: object
+    confidence: float
+    n_answers: int
+    is_tie: bool
+
+
+N_DOUBTFUL = 10
+
+
+def _live_snapshot(job: Job) -> tuple[QualitySnapshot, dict]:
+    """A snapshot computed now and not stored (GET pages do not write), with its aggregates."""
     data = results.compute(job)
     alpha = data["alpha"]
     return QualitySnapshot(job_id=job.id, computed_at=utcnow(), last_answer_at=data["last_answer_at"],
                            n_answers=data["n_answers"], n_tasks=data["n_tasks"],
                            alpha=alpha.alpha if alpha else None,
                            alpha_note=alpha.verdict() if alpha else "Free-text answers are not compared.",
-                           data={k: data[k] for k in ("parts", "series", "trainers", "n_pairs", "n_ties",
-                                                      "n_low_confidence")} | {"methods": sorted(data["aggregates"])})
+                           data={k: data[k] for k in results.SNAPSHOT_KEYS} | {"methods": sorted(data["aggregates"])}), \
+        data["aggregates"]
+
+
+def _doubtful(job: Job, snap: QualitySnapshot | None, live_aggregates: dict | None) -> tuple[str | None, list]:
+    """The least confident aggregated answers (ties first among equals): where a second look pays off."""
+    if live_aggregates is not None:
+        method = results.main_method(live_aggregates)
+        if method is None:
+            return None, []
+        worst = sorted(live_aggregates[method].values(), key=lambda a: (a.confidence, not a.is_tie, a.task))
+        rows = [(a.task, sorted(a.value) if isinstance(a.value, frozenset) else a.value, a.confidence, a.n_votes,
+                 a.is_tie) for a in worst[:N_DOUBTFUL]]
+    else:
+        method = results.main_method((snap.data or {}).get("methods", [])) if snap else None
+        if method is None:
+            return None, []
+        rows = [(t, (v or {}).get("answer"), c, n, tie) for t, v, c, n, tie in db.session.execute(
+            sa.select(TaskAggregate.task_id, TaskAggregate.value, TaskAggregate.confidence, TaskAggregate.n_answers,
+                      TaskAggregate.is_tie).where(TaskAggregate.job_id == job.id, TaskAggregate.method == method)
+            .order_by(TaskAggregate.confidence, TaskAggregate.is_tie.desc(), TaskAggregate.task_id)
+            .limit(N_DOUBTFUL))]
+    seqs = dict(db.session.execute(sa.select(Task.id, Task.seq).where(Task.id.in_([r[0] for r in rows]))).all())
+    return method, [DoubtfulTask(t, seqs.get(t, 0), v, float(c), n, bool(tie)) for t, v, c, n, tie in rows
+                    if tie or float(c) < results.LOW_CONFIDENCE]
 
 
 def build(job: Job) -> Dashboard:
@@ -66,10 +106,12 @@ def build(job: Job) -> Dashboard:
         ReviewItem.job_id == job.id, ReviewItem.is_known.is_(False), ReviewItem.status.in_(("open", "claimed")))) or 0
     snap = results.latest(job.id)
     stale = results.is_stale(job, snap)
-    live = False
-    if stale and results.is_small(job.id):
-        snap, live, stale = _live_snapshot(job), True, False
-    board = Dashboard(job, counts, gold_tasks, review_open, snap, live, stale)
+    live, small, live_aggregates = False, results.is_small(job.id), None
+    if stale and small:
+        (snap, live_aggregates), live, stale = _live_snapshot(job), True, False
+    board = Dashboard(job, counts, gold_tasks, review_open, snap, live, stale, small)
+    if job.answers_per_task > 1:
+        board.method, board.doubtful = _doubtful(job, snap, live_aggregates)
 
     accuracies = scoring.job_accuracies(job.id)
     removed = dict(db.session.execute(sa.select(QualityRestriction.worker_id, QualityRestriction.id).where(

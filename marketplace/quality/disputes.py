@@ -18,17 +18,12 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..jobs.kinds import validate_answer
 from ..jobs.models import Job, Task
-from . import scoring
+from . import policies, scoring
 from .gold import Accuracy
 from .models import PeerReview, ReviewDispute, ReviewItem
 
 MIN_TEXT_CHARS = 20
 MIN_REASON_CHARS = 15
-
-
-def can_decide(user, job: Job) -> bool:
-    """The job's requester or an admin decides disputes of its peer reviews."""
-    return user.is_authenticated and (user.is_admin or (user.is_requester and job.requester_id == user.id))
 
 
 def dispute_for(review_id: int) -> ReviewDispute | None:
@@ -83,7 +78,7 @@ def decide_dispute(dispute_id: int, actor, outcome: str, reason: str, *,
     now = now or utcnow()
     dispute = db.session.get(ReviewDispute, dispute_id)
     job = db.session.get(Job, dispute.job_id) if dispute is not None else None
-    if dispute is None or not can_decide(actor, job):
+    if dispute is None or not policies.can_decide_disputes(actor, job):
         raise NotFound("There is no such dispute among your jobs.")
     if outcome not in ("upheld", "overturned"):
         raise ValidationFailed("Choose to uphold or to overturn the review.", field="outcome")

@@ -3,6 +3,7 @@ exports.py: raw answers or aggregates as JSONL or CSV, boxes as COCO or YOLO. Tr
 pseudonymous code for the job; nothing in an export names a person."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import PurePosixPath
@@ -15,11 +16,12 @@ from ..assignment.models import Assignment
 from ..core.errors import ValidationFailed
 from ..extensions import db
 from ..jobs.models import Job, Task
-from . import aggregation, exports, rules
+from . import aggregation, exports, results, rules
 from .models import PeerReview, ReviewDispute, ReviewItem, TaskAggregate
 from .pseudonyms import trainer_code
 from .results import agreement_value
 
+log = logging.getLogger(__name__)
 FORMATS = ("jsonl", "csv", "coco", "yolo")
 WHATS = ("answers", "aggregates")
 BATCH = 1000
@@ -89,7 +91,12 @@ def answer_rows(job: Job) -> Iterator[dict]:
 
 
 def aggregate_rows(job: Job) -> Iterator[dict]:
-    """The stored aggregates (latest snapshot) in task order, streamed."""
+    """The aggregates in task order, streamed: computed from the answers as they are now for a small job
+    (results.is_small: what the results page shows is what downloads), else from the latest stored snapshot
+    (recomputed by the scheduler)."""
+    if results.is_small(job.id):
+        yield from _live_aggregate_rows(job)
+        return
     query = (sa.select(Task.id, Task.seq, Task.external_id, TaskAggregate.method, TaskAggregate.value,
                        TaskAggregate.confidence, TaskAggregate.n_answers, TaskAggregate.is_tie)
              .join(TaskAggregate, TaskAggregate.task_id == Task.id)
@@ -99,6 +106,23 @@ def aggregate_rows(job: Job) -> Iterator[dict]:
         yield {"task_id": task_id, "task_seq": seq, "external_id": external_id, "method": method,
                "answer": (value or {}).get("answer"), "confidence": round(confidence, 6), "n_answers": n,
                "is_tie": tie}
+
+
+def _live_aggregate_rows(job: Job) -> Iterator[dict]:
+    by_method = results.aggregates_now(job)
+    tasks = {t for per_task in by_method.values() for t in per_task}
+    for task_id, seq, external_id in _stream(sa.select(Task.id, Task.seq, Task.external_id)
+                                             .where(Task.job_id == job.id).order_by(Task.seq)):
+        if task_id not in tasks:
+            continue
+        for method in sorted(by_method):
+            agg = by_method[method].get(task_id)
+            if agg is None:
+                continue
+            value = sorted(agg.value) if isinstance(agg.value, frozenset) else agg.value
+            yield {"task_id": task_id, "task_seq": seq, "external_id": external_id, "method": method,
+                   "answer": value, "confidence": round(float(agg.confidence), 6), "n_answers": agg.n_votes,
+                   "is_tie": bool(agg.is_tie)}
 
 
 def _json_ready(rows: Iterator[dict]) -> Iterator[dict]:
@@ -120,31 +144,50 @@ def _images(job: Job) -> Iterator[dict]:
         yield _image(task_id, payload)
 
 
+def _known_labels(job: Job, boxes: Iterator[dict]) -> Iterator[dict]:
+    """Only boxes whose label is one of the job's (COCO and YOLO number the job's labels); an answer stored
+    with another label (older data, a label renamed since) is logged and left out, never a broken download."""
+    labels = set(job.config.get("labels", []))
+    for box in boxes:
+        if box["label"] in labels:
+            yield box
+        else:
+            log.warning("export of job %s leaves out a box labelled %r (not one of the job's labels)", job.id,
+                        box["label"])
+
+
 def _box_annotations(job: Job, what: str) -> Iterator[dict]:
+    """COCO annotations: every trainer's boxes (answers), or the consensus boxes per task (aggregates)."""
     if what == "aggregates":
-        for row in aggregate_rows(job):
-            if row["method"] == "consensus_boxes":
-                for box in row["answer"] or []:
-                    yield dict(box, image_id=row["task_id"])
+        for image, agg in _consensus_per_task(job):
+            yield from _known_labels(job, (dict(box, image_id=image["id"]) for box in agg.value))
         return
     for row in answer_rows(job):
         if row["status"] == "rejected":
             continue
-        for box in (row["answer"] or {}).get("boxes", []):
-            yield dict(box, image_id=row["task_id"], trainer=row["trainer"])
+        boxes = agreement_value(job.kind, job.config, row["answer"]) or []
+        yield from _known_labels(job, (dict(box, image_id=row["task_id"], trainer=row["trainer"]) for box in boxes))
 
 
-def _consensus_per_task(job: Job) -> Iterator[tuple[dict, list]]:
-    """(image, consensus boxes) per task, grouped while streaming the answers in task order."""
+def _consensus_per_task(job: Job) -> Iterator[tuple[dict, aggregation.Aggregate]]:
+    """(image, consensus aggregate) per task, grouped while streaming the answers in task order: always as
+    current as the answers, whatever the last snapshot. A task nobody answered yet has no boxes."""
     threshold = rules.settings_for(job.id).iou_threshold
     query = (sa.select(Task.id, Task.payload, Assignment.worker_id, Assignment.answer)
-             .outerjoin(Assignment, sa.and_(Assignment.task_id == Task.id, Assignment.status.in_(("submitted",
-                                                                                                   "approved"))))
+             .outerjoin(Assignment, sa.and_(Assignment.task_id == Task.id, Assignment.status.in_(results.ANSWERED)))
              .where(Task.job_id == job.id).order_by(Task.seq, Assignment.id))
     for (task_id, payload), rows in groupby(_stream(query), key=lambda r: (r[0], r[1])):
-        by_trainer = {w: (a or {}).get("boxes", []) for _, _, w, a in rows if w is not None}
-        found = aggregation.consensus_boxes(by_trainer, threshold) if by_trainer else []
-        yield _image(task_id, payload), [c.box for c in found]
+        by_trainer = {}
+        for _, _, worker, answer in rows:
+            boxes = agreement_value(job.kind, job.config, answer) if worker is not None else None
+            if boxes is not None:
+                by_trainer[worker] = boxes
+        yield _image(task_id, payload), aggregation.consensus_aggregate(task_id, by_trainer, threshold)
+
+
+def _yolo_images(job: Job) -> Iterator[tuple[dict, list]]:
+    for image, agg in _consensus_per_task(job):
+        yield image, list(_known_labels(job, iter(agg.value)))
 
 
 def export(job: Job | JobInfo, fmt: str, what: str = "answers") -> Export:
@@ -172,7 +215,7 @@ def export(job: Job | JobInfo, fmt: str, what: str = "answers") -> Export:
     if fmt == "coco":
         body = exports.coco_json(_images(job), _box_annotations(job, what), labels, description=job.title)
         return Export(exports.chunked(body), "application/json", f"{stem}-coco.json")
-    return Export(exports.chunked(exports.yolo_zip(_consensus_per_task(job), labels)), "application/zip",
+    return Export(exports.chunked(exports.yolo_zip(_yolo_images(job), labels)), "application/zip",
                   f"job-{job.id}-yolo.zip")
 
 

@@ -16,7 +16,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..jobs.eligibility import Exclusion
 from ..jobs.models import Job
-from . import rules, scoring
+from . import policies, rules, scoring
 from .models import QualityRestriction
 from .restrictions import RestrictionDecision, evaluate_job_quality
 
@@ -111,7 +111,7 @@ def lift(row: QualityRestriction, *, actor, kind: str, reason: str, now: datetim
 
 
 def can_lift(user, row: QualityRestriction) -> bool:
-    return user.is_authenticated and (user.is_admin or (user.is_requester and row.job.requester_id == user.id))
+    return policies.can_decide_disputes(user, row.job)
 
 
 def lift_by_person(restriction_id: int, actor, reason: str, *, now: datetime | None = None) -> QualityRestriction:

@@ -115,8 +115,10 @@ def evaluate_job_quality(outcomes: Iterable[GoldOutcome], rule: QualityRule,
     message = (f"You have been removed from {job_title}. Rule: {rule.text()} Evidence: {record}; the "
                f"{len(missed)} item{'s' if len(missed) != 1 else ''} you missed "
                f"{'are' if len(missed) != 1 else 'is'} listed with the expected answers.{left_out} "
-               f"How to return: {rule.return_text} If you think an expected answer is wrong, contest it in "
-               f"writing: a corrected answer re-scores you and can lift this removal.")
+               f"How to return: {rule.return_text}"
+               + ("" if "contest" in rule.return_text.lower() else
+                  " If you think an expected answer is wrong, contest it in writing: a corrected answer re-scores "
+                  "you and can lift this removal."))
     return RestrictionDecision(RESTRICT, rule_data, evidence, how, message,
                                f"removed from job by quality rule: {record}, required "
                                f"{rule.min_accuracy:.0%} over at least {rule.min_gold_items} items", missed)

@@ -16,32 +16,52 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..jobs.models import Job
 from . import aggregation, agreement, rules
+from .boxes import readable_boxes
 from .models import QualitySnapshot, TaskAggregate
 
 log = logging.getLogger(__name__)
 ANSWERED = ("submitted", "approved")  # rejected answers are out of the results
 SERIES_POINTS = 60
 KEEP_SNAPSHOTS = 30
+SNAPSHOT_KEYS = ("parts", "series", "trainers", "n_pairs", "n_ties", "n_low_confidence", "box_iou")
+LOW_CONFIDENCE = 0.75  # an aggregated answer below this (or a tie) is counted and listed as doubtful
 
 
-def agreement_value(kind: str, config: dict, answer: dict | None) -> Any:
+def _scalar(v) -> bool:
+    return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+
+def agreement_value(kind: str, config: dict, answer: Any) -> Any:
     """The part of an answer trainers can agree on: a label (or label set), a side, a verdict, rubric scores,
-    boxes; None for free text (writing is never compared)."""
+    boxes; None for free text (writing is never compared) and for anything unreadable. Stored answers are
+    read defensively: a JSON null, a string or a list where an object belongs, or a malformed box is left
+    out here rather than failing the results page or an export half-way."""
     if not isinstance(answer, dict):
         return None
     if kind == "classification":
-        labels = answer.get("labels") or ([answer["label"]] if answer.get("label") else [])
+        labels = answer.get("labels")
+        labels = [labels] if _scalar(labels) else labels if isinstance(labels, list) else []
+        labels = [str(v) for v in labels if _scalar(v)]
+        if not labels and _scalar(answer.get("label")) and answer.get("label") != "":
+            labels = [str(answer["label"])]
         if not labels:
             return None
         return frozenset(labels) if (config or {}).get("multiple") else labels[0]
     if kind == "pairwise_preference":
-        return str(answer.get("preferred") or "").lower() or None
+        side = answer.get("preferred")
+        return str(side).lower() or None if _scalar(side) else None
     if kind == "code_review":
-        return answer.get("verdict")
+        verdict = answer.get("verdict")
+        return str(verdict) if _scalar(verdict) else None
     if kind == "rating":
-        return answer.get("scores") or None
+        scores = answer.get("scores")
+        if not isinstance(scores, dict):
+            return None
+        return {str(k): v for k, v in scores.items() if isinstance(v, (int, float)) and not isinstance(v, bool)} \
+            or None
     if kind == "bounding_boxes":
-        return answer.get("boxes") or []
+        return [{"label": b.label, "x": b.x, "y": b.y, "w": b.w, "h": b.h}
+                for b in readable_boxes(answer.get("boxes"))]
     return None
 
 
@@ -105,12 +125,7 @@ def _aggregate(kind: str, config: dict, triples: list) -> tuple[dict[str, dict],
         for w, t, v in triples:
             by_task[t][w] = v
         threshold = float((config or {}).get("_iou_threshold", 0.5))
-        out = {}
-        for t, boxes in by_task.items():
-            found = aggregation.consensus_boxes(boxes, threshold)
-            conf = min((c.confidence for c in found), default=1.0)
-            out[t] = aggregation.Aggregate(t, [dict(label=c.box.label, x=c.box.x, y=c.box.y, w=c.box.w, h=c.box.h,
-                                                    support=c.support) for c in found], conf, len(boxes))
+        out = {t: aggregation.consensus_aggregate(t, boxes, threshold) for t, boxes in by_task.items()}
         return {"consensus_boxes": out}, {}
     if kind == "rating":
         scales: dict = defaultdict(lambda: defaultdict(list))
@@ -134,6 +149,26 @@ def _aggregate(kind: str, config: dict, triples: list) -> tuple[dict[str, dict],
     return {"majority": majority, "dawid_skene": ds.aggregates}, ds.trainer_accuracy
 
 
+# The aggregate the dashboard counts and lists, in order of preference (Dawid-Skene is in the exports).
+MAIN_METHODS = ("majority", "consensus_boxes", "median", "dawid_skene")
+
+
+def main_method(methods) -> str | None:
+    return next((m for m in MAIN_METHODS if m in methods), None)
+
+
+def settings_config(job) -> dict:
+    """The job's config plus the quality settings aggregation reads (the IoU threshold for consensus boxes)."""
+    return dict(job.config or {}, _iou_threshold=rules.settings_for(job.id).iou_threshold)
+
+
+def aggregates_now(job) -> dict[str, dict]:
+    """{method: {task: Aggregate}} from the job's answers as they are now (for a small job's export)."""
+    triples = [(worker, task, value) for worker, task, answer, _ in answered_rows(job.id)
+               if (value := agreement_value(job.kind, job.config, answer)) is not None]
+    return _aggregate(job.kind, settings_config(job), triples)[0]
+
+
 def compute(job: Job, until: datetime | None = None) -> dict:
     """Everything the results page shows about agreement and aggregation, from the job's answers."""
     stamped, last_at = [], None
@@ -147,14 +182,16 @@ def compute(job: Job, until: datetime | None = None) -> dict:
     comparable = job.kind not in ("rating", "bounding_boxes", "writing")
     pairs = agreement.pairwise_agreement(triples) if comparable else []
     by_trainer = agreement.agreement_by_trainer(pairs)
-    config = dict(job.config or {}, _iou_threshold=rules.settings_for(job.id).iou_threshold)
-    aggregates, ds_accuracy = _aggregate(job.kind, config, triples)
+    aggregates, ds_accuracy = _aggregate(job.kind, settings_config(job), triples)
     workers = sorted({w for w, _, _ in triples})
     n_answers = defaultdict(int)
     for w, _, _ in triples:
         n_answers[w] += 1
-    main = aggregates.get("dawid_skene") or aggregates.get("majority") or next(iter(aggregates.values()), {})
+    # Ties and doubt are read off the vote shares (what a requester can check by eye); Dawid-Skene's posteriors
+    # overstate certainty on small jobs (see aggregation.dawid_skene) and are exported beside them.
+    main = aggregates.get(main_method(aggregates)) or {}
     return {
+        "box_iou": _box_iou(aggregates.get("consensus_boxes", {})),
         "n_answers": len(triples), "n_tasks": len({t for _, t, _ in triples}), "last_answer_at": last_at,
         "alpha": overall,
         "parts": {str(k): {"alpha": r.alpha, "n_tasks": r.n_tasks, "note": r.verdict()} for k, r in parts.items()},
@@ -165,9 +202,20 @@ def compute(job: Job, until: datetime | None = None) -> dict:
                               "ds_accuracy": ds_accuracy.get(w)} for w in workers},
         "n_pairs": len(pairs),
         "n_ties": sum(1 for a in main.values() if a.is_tie),
-        "n_low_confidence": sum(1 for a in main.values() if a.confidence < 0.75),
+        "n_low_confidence": sum(1 for a in main.values() if a.confidence < LOW_CONFIDENCE),
         "aggregates": aggregates,
     }
+
+
+def _box_iou(consensus: dict) -> dict | None:
+    """How well trainers' boxes agree: the mean IoU of every box that joined a consensus box with that box
+    (weighted by support), over how many boxes. None when no task has a consensus box yet."""
+    total, n = 0.0, 0
+    for agg in consensus.values():
+        for box in agg.value:
+            total += box["mean_iou"] * box["support"]
+            n += box["support"]
+    return {"mean_iou": round(total / n, 4), "n_boxes": n} if n else None
 
 
 def snapshot(job: Job, now: datetime | None = None) -> QualitySnapshot:
@@ -179,8 +227,7 @@ def snapshot(job: Job, now: datetime | None = None) -> QualitySnapshot:
                            n_answers=data["n_answers"], n_tasks=data["n_tasks"],
                            alpha=alpha.alpha if alpha else None,
                            alpha_note=alpha.verdict() if alpha else "Free-text answers are not compared.",
-                           data={k: data[k] for k in ("parts", "series", "trainers", "n_pairs", "n_ties",
-                                                      "n_low_confidence")} | {"methods": sorted(data["aggregates"])})
+                           data={k: data[k] for k in SNAPSHOT_KEYS} | {"methods": sorted(data["aggregates"])})
     db.session.add(snap)
     db.session.execute(sa.delete(TaskAggregate).where(TaskAggregate.job_id == job.id))
     _store_aggregates(job.id, data["aggregates"], now)

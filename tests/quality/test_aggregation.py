@@ -212,3 +212,34 @@ def test_consensus_is_deterministic_whatever_the_order_of_trainers():
     answers = {"b": [Box("p", 0, 0, 10, 10)], "a": [Box("p", 3, 0, 10, 10)], "c": [Box("p", 6, 0, 10, 10)]}
     reordered = dict(reversed(list(answers.items())))
     assert consensus_boxes(answers, min_support=1) == consensus_boxes(reordered, min_support=1)
+
+
+def test_consensus_aggregate_by_hand_keeps_majority_objects_and_reports_the_least_decisive_one():
+    from marketplace.quality.aggregation import consensus_aggregate
+    answers = {
+        # a car everyone drew (edges left 10/12/14, top 20/20/26, right 60/62/64, bottom 50/52/56)
+        "ann": [Box("car", 10, 20, 50, 30), Box("person", 200, 100, 20, 60), Box("car", 400, 400, 10, 10)],
+        "ben": [{"label": "car", "x": 12, "y": 20, "w": 50, "h": 32}, Box("person", 204, 100, 20, 60)],
+        "cy": [Box("car", 14, 26, 50, 30)],
+    }
+    agg = consensus_aggregate(7, answers, iou_threshold=0.5)
+    # car: median edges 12, 20, 62, 52 -> (12, 20, 50, 32), support 3 of 3
+    # person: drawn by two of three (IoU 16*60 / (2*1200 - 960) = 960/1440 = 0.67 >= 0.5): edges medians of two
+    #         boxes are their means -> x 202, w 20; support 2 of 3 -> kept, confidence 2/3
+    # the far car: one of three -> left out; "is there an object?" decided 2 against 1 -> 2/3
+    # mean IoU with the consensus car: ann 48x30 overlap = 1440 / (1600 + 1500 - 1440); ben identical;
+    # cy 48x26 = 1248 / (1600 + 1500 - 1248). Person: both 18x60 = 1080 / (1200 + 1200 - 1080).
+    car_iou = round((1440 / 1660 + 1 + 1248 / 1852) / 3, 4)
+    assert agg.value == [
+        {"label": "car", "x": 12, "y": 20, "w": 50, "h": 32, "support": 3, "confidence": 1.0, "mean_iou": car_iou},
+        {"label": "person", "x": 202, "y": 100, "w": 20, "h": 60, "support": 2, "confidence": round(2 / 3, 6),
+         "mean_iou": round(1080 / 1320, 4)}]
+    assert agg.confidence == pytest.approx(2 / 3) and agg.n_votes == 3 and not agg.is_tie
+
+
+def test_consensus_aggregate_flags_a_box_half_the_trainers_drew_as_a_tie():
+    from marketplace.quality.aggregation import consensus_aggregate
+    agg = consensus_aggregate(1, {"a": [Box("cat", 0, 0, 10, 10)], "b": []})
+    assert agg.value == [] and agg.is_tie and agg.tied == ("cat",) and agg.confidence == 0.5
+    nobody = consensus_aggregate(2, {"a": [], "b": []})
+    assert nobody.value == [] and nobody.confidence == 1.0 and not nobody.is_tie

@@ -73,6 +73,12 @@ CASES = [
      ["Correct", "up to 1 allowed"]),
     ("boxes_threshold_is_configurable", "bounding_boxes", {"boxes": [box("car", 40, 20, 50, 30)]},
      {"boxes": [box("car", 10, 20, 50, 30)]}, ScoringRules(iou_threshold=0.25), True, 1.0, ["Correct"]),
+    ("boxes_iou_exactly_at_threshold_matches", "bounding_boxes", {"boxes": [box("car", 0, 0, 10, 20)]},
+     # IoU = 10*10 / (10*10 + 10*20 - 10*10) = 100/200 = 0.5, the threshold itself: a match
+     {"boxes": [box("car", 0, 0, 10, 10)]}, None, True, 1.0, ["Correct", "1 of 1 box matched"]),
+    ("boxes_iou_just_under_threshold_fails", "bounding_boxes", {"boxes": [box("car", 0, 0, 10, 21)]},
+     # IoU = 100/210 = 47.6%: below 50%
+     {"boxes": [box("car", 0, 0, 10, 10)]}, None, False, 0.0, ["overlapped the expected one by 48%, below 50%"]),
     ("boxes_none_expected_none_drawn", "bounding_boxes", {"boxes": []}, {"boxes": []}, None, True, 1.0,
      ["no boxes were expected"]),
     ("boxes_unreadable_answer_fails", "bounding_boxes", {"boxes": [{"label": "car", "x": "left"}]},

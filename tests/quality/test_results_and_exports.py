@@ -170,3 +170,117 @@ def test_api_export_with_a_token_needs_the_read_scope_and_the_jobs_owner(client)
     assert client.get(url, headers={"Authorization": f"Bearer {write_only}"}).status_code == 403
     assert client.get(url, headers={"Authorization": f"Bearer {stranger}"}).status_code == 404
     assert client.get(url).status_code == 401
+
+
+def test_box_results_export_the_consensus_box_in_coco_jsonl_and_yolo_computed_by_hand(client, login):
+    """Three trainers box the same cat; the consensus is the per-edge median, and every aggregate export
+    carries that one box (not three), with its support."""
+    job = make_open_job(tasks=1, overlap=3, kind="bounding_boxes", config={"labels": ["cat", "person"]})
+    task = job_tasks(job)[0]
+    task.payload = {"image": "images/a.png", "width": 200, "height": 100, "original_name": "cat.png"}
+    db.session.commit()
+    # left 10/12/20, top 10/14/16, right 60/62/70, bottom 50/54/56 -> medians 12, 14, 62, 54
+    for x, y, w, h in ((10, 10, 50, 40), (12, 14, 50, 40), (20, 16, 50, 40)):
+        answer_task(task, make_trainer(), {"boxes": [{"label": "cat", "x": x, "y": y, "w": w, "h": h}]})
+    login(job.requester)
+    coco = json.loads(client.get(f"/jobs/{job.id}/export?format=coco&what=aggregates",
+                                 buffered=True).get_data(as_text=True))
+    assert coco["images"] == [{"id": task.id, "file_name": "cat.png", "width": 200, "height": 100}]
+    [ann] = coco["annotations"]
+    assert ann["bbox"] == [12, 14, 50, 40] and ann["area"] == 2000 and ann["category_id"] == 1
+    # IoU with the consensus: 48x36 = 1728 / (4000 - 1728); identical; 42x38 = 1596 / (4000 - 1596)
+    mean_iou = round((1728 / 2272 + 1 + 1596 / 2404) / 3, 4)
+    assert ann["attributes"] == {"support": 3, "confidence": 1.0, "mean_iou": mean_iou}
+    raw = json.loads(client.get(f"/jobs/{job.id}/export?format=coco&what=answers",
+                                buffered=True).get_data(as_text=True))
+    assert len(raw["annotations"]) == 3
+    [record] = [json.loads(line) for line in client.get(f"/jobs/{job.id}/export?format=jsonl&what=aggregates",
+                                                        buffered=True).get_data(as_text=True).splitlines()]
+    assert record["method"] == "consensus_boxes" and record["confidence"] == 1.0
+    assert record["answer"] == [{"label": "cat", "x": 12, "y": 14, "w": 50, "h": 40, "support": 3,
+                                 "confidence": 1.0, "mean_iou": mean_iou}]
+    with zipfile.ZipFile(io.BytesIO(client.get(f"/jobs/{job.id}/export?format=yolo&what=aggregates",
+                                               buffered=True).get_data())) as zf:
+        # centre (12 + 25, 14 + 20) = (37, 34) on a 200 x 100 image; size 50/200, 40/100
+        assert zf.read("labels/cat.txt").decode() == "0 0.185000 0.340000 0.250000 0.400000\n"
+    # the stored snapshot holds the same consensus (the results page and the scheduled export agree)
+    results.snapshot(job)
+    stored = db.session.scalar(sa.select(TaskAggregate).where(TaskAggregate.job_id == job.id))
+    assert stored.method == "consensus_boxes" and stored.value["answer"] == record["answer"]
+    page = client.get(f"/jobs/{job.id}/results").get_data(as_text=True)
+    assert f"{mean_iou:.2f}</span> mean IoU of 3 boxes with their consensus box" in page
+
+
+def test_a_big_jobs_aggregates_export_reads_the_stored_snapshot_not_the_live_answers(client, login, app,
+                                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "QUALITY_ON_DEMAND_MAX_ANSWERS", 5)  # 17 answers: a "big" job here
+    job = make_open_job(tasks=6, overlap=3)
+    _three_trainers_on(job, TABLE)
+    login(job.requester)
+    url = f"/jobs/{job.id}/export?format=jsonl&what=aggregates"
+    assert client.get(url, buffered=True).get_data(as_text=True) == ""   # nothing stored yet
+    results.snapshot(job)
+    db.session.commit()
+    records = [json.loads(line) for line in client.get(url, buffered=True).get_data(as_text=True).splitlines()]
+    assert len(records) == 12 and {r["method"] for r in records} == {"majority", "dawid_skene"}
+    page = client.get(f"/jobs/{job.id}/results").get_data(as_text=True)
+    assert "last stored computation" in page and "refreshed every 10 minutes" in page
+
+
+def test_results_page_lists_the_least_certain_aggregated_answers_live_and_from_the_stored_snapshot(
+        client, login, app, monkeypatch):
+    job = make_open_job(tasks=6, overlap=3)
+    _three_trainers_on(job, TABLE)
+    login(job.requester)
+    live = client.get(f"/jobs/{job.id}/results").get_data(as_text=True)
+    assert "Least certain aggregated answers (majority)" in live
+    assert live.count("Task 6</td>") == 1 and "Task 1</td>" not in live  # task 1 was unanimous
+    monkeypatch.setitem(app.config, "QUALITY_ON_DEMAND_MAX_ANSWERS", 5)
+    results.snapshot(job)
+    db.session.commit()
+    stored = client.get(f"/jobs/{job.id}/results").get_data(as_text=True)
+    assert "Least certain aggregated answers (majority)" in stored and "Task 6</td>" in stored
+
+
+def test_results_page_shows_a_consensus_box_the_trainers_did_not_all_draw(client, login):
+    job = make_open_job(tasks=1, overlap=3, kind="bounding_boxes", config={"labels": ["cat", "person"]})
+    task = job_tasks(job)[0]
+    task.payload = {"image": "images/a.png", "width": 200, "height": 100, "original_name": "cat.png"}
+    db.session.commit()
+    for boxes in ([{"label": "cat", "x": 10, "y": 10, "w": 50, "h": 40}],
+                  [{"label": "cat", "x": 12, "y": 10, "w": 50, "h": 40}], []):
+        answer_task(task, make_trainer(), {"boxes": boxes})
+    login(job.requester)
+    page = client.get(f"/jobs/{job.id}/results").get_data(as_text=True)
+    # medians of two boxes: x 11, the rest equal; two of three trainers drew it -> 67%
+    assert "Least certain aggregated answers (consensus boxes)" in page
+    assert "at (11, 10), 50×40" in page and "drawn by 2" in page and "67%" in page
+
+
+def test_the_results_api_is_in_the_openapi_document(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    export = doc["paths"]["/api/v1/jobs/{job_id}/export"]["get"]
+    params = {p["name"]: p for p in export["parameters"]}
+    assert params["format"]["schema"]["enum"] == ["jsonl", "csv", "coco", "yolo"]
+    assert params["what"]["schema"]["enum"] == ["answers", "aggregates"]
+    assert set(export["responses"]["200"]["content"]) == {"application/x-ndjson", "text/csv", "application/json",
+                                                          "application/zip"}
+    assert "get" in doc["paths"]["/api/v1/jobs/{job_id}/results"]
+
+
+def test_api_coco_export_of_consensus_boxes_with_a_token(client):
+    from marketplace.accounts import tokens
+    job = make_open_job(tasks=1, overlap=2, kind="bounding_boxes", config={"labels": ["cat"]})
+    task = job_tasks(job)[0]
+    task.payload = {"image": "images/a.png", "width": 64, "height": 48, "original_name": "a.png"}
+    db.session.commit()
+    for x in (4, 6):
+        answer_task(task, make_trainer(), {"boxes": [{"label": "cat", "x": x, "y": 4, "w": 20, "h": 20}]})
+    _, token = tokens.create_token(job.requester, name="script", scopes=["jobs:read"])
+    db.session.commit()
+    response = client.get(f"/api/v1/jobs/{job.id}/export?format=coco&what=aggregates",
+                          headers={"Authorization": f"Bearer {token}"}, buffered=True)
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    coco = json.loads(response.get_data(as_text=True))
+    assert coco["images"][0]["width"] == 64 and coco["images"][0]["height"] == 48
+    assert [a["bbox"] for a in coco["annotations"]] == [[5, 4, 20, 20]]  # the median of x 4 and 6
