@@ -2,6 +2,11 @@
 
 - `work.claiming` (the work engine, before a claim): refuse a new task when the job's escrow cannot start one
   more session (the budget guarantee); the scheduled budget check pauses such jobs so they leave the queue.
+- `quality.review_started` / `quality.review_finished` (peer review): reviewing is paid working time like any
+  other. Taking a review opens (or continues) a session of kind "review" on the job, at the job's rate, on the
+  trainer's timesheet for that job (approved, disputed and billed like task time, fee on top); deciding it is the
+  session's final beat. The review page sends heartbeats in between (pay/_heartbeat.html, kind "review"), so idle
+  time is never billed. A review cannot start when the job's escrow cannot pay for it (the budget guarantee).
 - Moderation's appeals registry: an admin's upheld dispute decision ("timesheet_dispute") can be appealed by
   the trainer, and another admin decides (four eyes); overturning it restores the session's time and pays it.
 """
@@ -15,7 +20,7 @@ from ..core.errors import Conflict
 from ..core.events import subscribe
 from ..extensions import db
 from ..moderation.appeals import Decision, register_appealable
-from . import budget, disputes
+from . import budget, disputes, services
 from .models import SessionDispute, Timesheet
 
 log = logging.getLogger(__name__)
@@ -32,6 +37,20 @@ def check_budget_before_claim(job, trainer, now) -> None:
         return
     if not budget.can_start(job, trainer.id, now):
         raise BudgetExhausted(budget.budget_message(job))
+
+
+@subscribe("quality.review_started")
+def review_started(review, reviewer, job, now, **_) -> None:
+    outcome = services.heartbeat(reviewer, job.id, kind="review", now=now.replace(microsecond=0))
+    if outcome.refused == "budget":
+        raise BudgetExhausted(outcome.message)
+    if outcome.refused:
+        log.warning("review %s by trainer %s: no paid session (%s)", review.id, reviewer.id, outcome.refused)
+
+
+@subscribe("quality.review_finished")
+def review_finished(review, reviewer, job, now, **_) -> None:
+    services.heartbeat(reviewer, job.id, kind="review", final=True, now=now.replace(microsecond=0))
 
 
 # --- appeals (the moderation room's registry) ----------------------------------------------------------------
