@@ -70,6 +70,7 @@ class PayrollResult:
     skipped: int = 0  # already handled by an earlier run this week
     read_seconds: float = 0.0   # planning: balances, accounts, the week's session aggregate (step 1)
     write_seconds: float = 0.0  # writing payouts, ledger, statements, notices, audit rows, and committing
+    commit_seconds: float = 0.0  # of which committing the batches (durability: the journal written to disk)
 
 
 PLAN_TABLE = "payroll_plan"
@@ -98,7 +99,9 @@ def run(now: datetime, *, week: datetime | None = None, send: bool = True) -> Pa
         paid, held = _write_batch(week, name, now, run_id)
         result.payout_ids += paid
         result.held += held
+        committing = time.perf_counter()
         db.session.commit()
+        result.commit_seconds += time.perf_counter() - committing
     result.write_seconds = time.perf_counter() - started - result.read_seconds
     log.info("payroll %s: %d payouts, %d held, %d already handled", name, len(result.payout_ids), result.held,
              result.skipped)
