@@ -7,6 +7,9 @@
   trainer's timesheet for that job (approved, disputed and billed like task time, fee on top); deciding it is the
   session's final beat. The review page sends heartbeats in between (pay/_heartbeat.html, kind "review"), so idle
   time is never billed. A review cannot start when the job's escrow cannot pay for it (the budget guarantee).
+- Moderation's `on_platform_suspension` hook ("suspended trainers are paid what they earned"): the trainer's open
+  session is closed at the moment the suspension starts (or at its last activity, if it was idle by then), so the
+  work up to it stays on the timesheet and is approved and paid like any other; payroll pays suspended trainers.
 - Moderation's appeals registry: an admin's upheld dispute decision ("timesheet_dispute") can be appealed by
   the trainer, and another admin decides (four eyes); overturning it restores the session's time and pays it.
 """
@@ -20,6 +23,7 @@ from ..core.errors import Conflict
 from ..core.events import subscribe
 from ..extensions import db
 from ..moderation.appeals import Decision, register_appealable
+from ..moderation.hooks import on_platform_suspension
 from . import budget, disputes, services
 from .models import SessionDispute, Timesheet
 
@@ -51,6 +55,15 @@ def review_started(review, reviewer, job, now, **_) -> None:
 @subscribe("quality.review_finished")
 def review_finished(review, reviewer, job, now, **_) -> None:
     services.heartbeat(reviewer, job.id, kind="review", final=True, now=now.replace(microsecond=0))
+
+
+@on_platform_suspension
+def close_work_on_suspension(user, sanction) -> None:
+    row = services.open_session(user.id)
+    if row is None or not user.is_worker:
+        return
+    at = max(row.last_activity_at, min(sanction.starts_at, services.server_now()).replace(microsecond=0))
+    services.stop_work(user, now=at)
 
 
 # --- appeals (the moderation room's registry) ----------------------------------------------------------------

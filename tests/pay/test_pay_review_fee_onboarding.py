@@ -111,3 +111,32 @@ def test_paid_assessment_time_is_a_session_on_the_trainers_timesheets_page_pass_
         login(trainer)
         page = client.get("/pay/timesheets").get_data(as_text=True)
         assert 'id="assessment-sessions"' in page and "failed" in page and "20 min" in page.replace("\xa0", " ")
+
+
+def test_a_suspension_closes_the_session_at_its_start_and_the_time_up_to_it_is_paid():
+    from marketplace.moderation import services as moderation
+    from marketplace.payments import payroll_run
+    from tests.factories import make_admin
+    from tests.moderation.test_sanctions import issue
+    with Clock(MONDAY) as clock:
+        job = working_job(rate_cents=2400)
+        trainer = trainer_with_task(job)
+        beat(trainer, job)
+        for _ in range(10):
+            clock.advance(seconds=60)
+            beat(trainer, job)
+        clock.advance(seconds=30)  # working, between two beats, when the suspension starts
+        issue(trainer, make_admin(), level="temporary", ends_at=clock.now + timedelta(days=7), is_severe=True,
+              severity_justification="Forty answers in ninety seconds cannot be honest work at all.")
+        db.session.commit()
+        [session] = db.session.scalars(sa.select(WorkSession).where(WorkSession.trainer_id == trainer.id)).all()
+        assert (session.closed_at, session.seconds) == (clock.now, 630)  # closed at the suspension: 10.5 min
+        clock.advance(seconds=30)
+        assert beat(trainer, job).refused == "standing"  # no new time while suspended
+        clock.at(NEXT_MONDAY + timedelta(hours=1))
+        periodic.close_pay_weeks(clock.now)
+        sheet = db.session.scalar(sa.select(Timesheet).where(Timesheet.trainer_id == trainer.id))
+        timesheets.approve(sheet, job.requester, clock.now)
+        db.session.commit()
+        assert money.trainer_balances(trainer).payable == 420  # 10.5 minutes at $24/h
+        assert not moderation.standing_for(trainer, clock.now).ok
