@@ -163,9 +163,10 @@ def raw_same_output(db, minimum: int) -> tuple[float, int]:
     ready = "pa.status = 'ready' AND (la.balance_cents >= {m} OR u.status = 'deactivated')".format(m=minimum)
     base = (f"FROM ledger_accounts la JOIN users u ON u.id = la.user_id LEFT JOIN payout_accounts pa "
             f"ON pa.user_id = la.user_id WHERE la.kind = 'trainer_payable' AND la.balance_cents > 0")
+    ready_or_blank = ready.replace("pa.status", "COALESCE(pa.status, '')")
     held = (f"FROM ledger_accounts la JOIN users u ON u.id = la.user_id LEFT JOIN payout_accounts pa "
             f"ON pa.user_id = la.user_id WHERE la.kind = 'trainer_payable' AND la.balance_cents <> 0 "
-            f"AND NOT (la.balance_cents > 0 AND {ready.replace('pa.status', 'COALESCE(pa.status, 0)')})")
+            f"AND NOT (la.balance_cents > 0 AND {ready_or_blank})")
     statements = [
         (f"INSERT INTO payouts (trainer_id, amount_cents, currency, status, request_key, destination, reason, "
          f"is_live, attempts, next_attempt_at, created_at) SELECT la.user_id, la.balance_cents, 'usd', 'pending', "

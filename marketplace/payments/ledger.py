@@ -347,6 +347,8 @@ def post_transfers(source: str, params: Mapping[str, Any], *, from_kind: str, to
     connection.exec_driver_sql("DELETE FROM ledger_staged")
     db.session.execute(sa.text(f"INSERT INTO ledger_staged (idempotency_key, from_owner, to_owner, amount, "
                                f"description, data) {source}"), dict(params))
+    if postgres:  # statistics for the joins below (a temporary table has none until analysed)
+        connection.exec_driver_sql("ANALYZE ledger_staged")
     count, smallest = db.session.execute(sa.text("SELECT COUNT(*), MIN(amount) FROM ledger_staged")).one()
     if not count:
         return 0
@@ -366,8 +368,9 @@ def post_transfers(source: str, params: Mapping[str, Any], *, from_kind: str, to
             return 0
     now = sa.bindparam("now", utcnow(), type_=UTCDateTime)
     legs = (("from_owner", from_kind, "-"), ("to_owner", to_kind, ""))
-    for column, account_kind, _ in legs:
-        _ensure_staged_accounts(column, account_kind, now)
+    for column, account_kind, sign in legs:
+        if not (sign and account_kind in GUARDED_KINDS):  # a guarded account debited must exist (else: no money)
+            _ensure_staged_accounts(column, account_kind, now)
     # Guarded balances, one grouped UPDATE per leg (the debits first: the CHECK constraint refuses an overdraft).
     for column, account_kind, sign in legs:
         if account_kind in GUARDED_KINDS:
@@ -388,6 +391,11 @@ def post_transfers(source: str, params: Mapping[str, Any], *, from_kind: str, to
             f"JOIN ledger_transactions t ON t.idempotency_key = s.idempotency_key "
             f"JOIN ledger_accounts a ON a.name = {_name_sql(account_kind, 's.' + column)}")).rowcount
     if written != 2 * count:  # a leg without its account would leave a transaction unbalanced
+        missing = db.session.execute(sa.text(
+            f"SELECT from_owner, amount FROM ledger_staged s WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a "
+            f"WHERE a.name = {_name_sql(from_kind, 's.from_owner')})")).first()
+        if missing is not None and from_kind in GUARDED_KINDS:  # never opened: it holds no money
+            raise InsufficientFunds(_name(from_kind, missing[0]), 0, int(missing[1]))
         raise RuntimeError(f"ledger: {count} transfers produced {written} entries, not {2 * count}")
     connection.exec_driver_sql("DELETE FROM ledger_staged")
     return count

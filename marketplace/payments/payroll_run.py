@@ -168,6 +168,8 @@ def _plan(lo: int, hi: int, week: datetime, name: str, now: datetime) -> None:
           AND NOT EXISTS (SELECT 1 FROM pay_statements s WHERE s.trainer_id = la.user_id AND s.week_start = :week)
         """), _params(week, name, now, lo=lo, hi=hi, minimum=minimum, leaving=payroll.LEAVING_NOTE,
                       suspended=payroll.SUSPENDED_NOTE))
+    if postgres:  # a temporary table has no statistics until analysed: the writes below join on it
+        connection.exec_driver_sql(f"ANALYZE {PLAN_TABLE}")
 
 
 def _write_batch(week: datetime, name: str, now: datetime, run_id: str) -> tuple[list[int], int]:
