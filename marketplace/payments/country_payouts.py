@@ -5,7 +5,8 @@ each trainer in the country with a payable balance is paid all of it at once, be
 is no next week of work to carry it to); one without a ready payout account is told what to do and their money
 waits. Money they earn later (timesheets approved after the date) is paid by the weekly payroll, which treats
 trainers in a withdrawn country like a closing account (any remainder, below the minimum too). The withdrawal is
-marked settled once nobody there has a payable balance; recover_payments retries the unsettled ones.
+marked settled (by recover_payments, which retries the unsettled ones) once nobody there is owed money and their
+payouts have gone out.
 The payouts are reserved here (outbox rows with their ledger reservation); the money room's recovery job sends
 them (looked up at Stripe by key first).
 """
@@ -24,7 +25,7 @@ from ..moderation import hooks
 from ..moderation.countries import mark_country_payouts_settled, pending_country_payouts
 from ..moderation.models import CountryWithdrawal
 from . import ledger, payouts
-from .models import LedgerAccount, LedgerEntry
+from .models import LedgerAccount, LedgerEntry, Payout
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ def _owed(country: str) -> list[tuple[int, int]]:
 
 
 def pay_out_in_full(withdrawal: CountryWithdrawal, now: datetime, *, tell: bool = True) -> int:
-    """Reserve a payout of each owed trainer's whole payable balance; returns how many were reserved."""
+    """Reserve a payout of each owed trainer's whole payable balance; returns how many were reserved. The
+    withdrawal is marked settled by settle_pending (after the reserved payouts went out), not here."""
     made = 0
     for trainer_id, amount in _owed(withdrawal.country):
         trainer = db.session.get(User, trainer_id)
@@ -59,8 +61,6 @@ def pay_out_in_full(withdrawal: CountryWithdrawal, now: datetime, *, tell: bool 
                                f"as your payout account is ready.", link="/wallet/payout-account", category="money")
             continue
         made += payout is not None
-    if not _owed(withdrawal.country):
-        mark_country_payouts_settled(withdrawal, now)
     return made
 
 
@@ -70,5 +70,13 @@ def _on_withdrawal_effective(withdrawal, now) -> None:
 
 
 def settle_pending(now: datetime) -> int:
-    """Retry the withdrawals whose trainers are not all paid yet (a payout account became ready since)."""
-    return sum(pay_out_in_full(w, now, tell=False) for w in pending_country_payouts())
+    """Retry the withdrawals whose trainers are not all paid yet (a payout account became ready since); mark a
+    withdrawal settled once nobody there is owed money and none of their payouts is still on its way."""
+    made = 0
+    for withdrawal in pending_country_payouts():
+        made += pay_out_in_full(withdrawal, now, tell=False)
+        in_flight = db.session.scalar(sa.select(sa.func.count(Payout.id)).join(User, User.id == Payout.trainer_id)
+                                      .where(User.country == withdrawal.country, Payout.status == "pending"))
+        if not _owed(withdrawal.country) and not in_flight:
+            mark_country_payouts_settled(withdrawal, now)
+    return made

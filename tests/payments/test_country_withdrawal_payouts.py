@@ -46,3 +46,18 @@ def test_withdrawal_pays_each_trainer_there_in_full_and_tells_those_without_a_pa
         assert money.trainer_balances(here) == money.TrainerBalances(payable=0, pending=0, paid_out=12_345)
         assert db.session.scalar(sa.select(sa.func.count(Payout.id))) == 2
         assert ledger.integrity_problems() == []
+        assert [w.country for w in moderation.pending_country_payouts()] == ["DE"]  # `waiting` is still owed
+        # She connects her payout account: the next recovery run pays her in full and settles the withdrawal.
+        from marketplace.payments import payout_accounts
+        from marketplace.payments.provider import gateway
+        gw = gateway()
+        account = payout_accounts.connect(waiting, gw)
+        gw.complete_onboarding(account.stripe_account_id)
+        payout_accounts.refresh(account, gw)
+        db.session.commit()
+        periodic.recover_payments(effective + timedelta(days=1))
+        db.session.commit()
+        assert money.trainer_balances(waiting) == money.TrainerBalances(payable=0, pending=0, paid_out=5_000)
+        assert moderation.pending_country_payouts() == []
+        assert money.trainer_balances(elsewhere).payable == 7_000  # another country: the weekly payroll's
+        assert ledger.integrity_problems() == []
