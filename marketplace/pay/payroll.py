@@ -130,17 +130,44 @@ def paid_note(is_suspended: bool, is_leaving: bool, amount_cents: int, minimum_c
     return SUSPENDED_NOTE if is_suspended else ""
 
 
+# What the trainer reads when their money waits: what happened and what, if anything, to do. Placeholders:
+# {amount} (their balance), {minimum}, {week}. One source for the words, in Python (held_message) and in SQL
+# (held_message_sql, for the set-based payroll; tests check the two agree).
+HELD_TEMPLATES = {
+    NEGATIVE_BALANCE: ("Your balance is {amount} after an adjustment, so nothing is paid this week; new earnings "
+                       "are paid once it is above zero."),
+    ALREADY_PAID: "You were already paid for {week}; the {amount} earned since then is paid next week.",
+    ACCOUNT_NOT_READY: ("Your payout account is not ready: connect it on the Payout account page. Your {amount} "
+                        "waits for you and is paid on the first payday after."),
+    BELOW_MINIMUM: "Your {amount} is below the {minimum} minimum, carried to next week.",
+}
+
+
 def held_message(code: str, amount_cents: int, *, minimum_cents: int, week_name: str, currency: str = "usd") -> str:
-    """What the trainer reads when their money waits: what happened and what, if anything, to do."""
-    amount = format_cents(amount_cents, currency)
-    if code == NEGATIVE_BALANCE:
-        return (f"Your balance is {amount} after an adjustment, so nothing is paid this week; new earnings are "
-                f"paid once it is above zero.")
-    if code == ALREADY_PAID:
-        return f"You were already paid for {week_name}; the {amount} earned since then is paid next week."
-    if code == ACCOUNT_NOT_READY:
-        return (f"Your payout account is not ready: connect it on the Payout account page. Your {amount} waits "
-                f"for you and is paid on the first payday after.")
-    if code == BELOW_MINIMUM:
-        return f"Your {amount} is below the {format_cents(minimum_cents, currency)} minimum, carried to next week."
-    raise ValueError(f"not a reason money waits: {code!r}")
+    if code not in HELD_TEMPLATES:
+        raise ValueError(f"not a reason money waits: {code!r}")
+    return HELD_TEMPLATES[code].format(amount=format_cents(amount_cents, currency),
+                                       minimum=format_cents(minimum_cents, currency), week=week_name)
+
+
+def cents_sql(expr: str, currency: str, dialect: str) -> str:
+    """SQL formatting an integer-cents expression exactly as core.money.format_cents does ($1,234.56, -$2.00)."""
+    symbol = format_cents(0, currency)[:-4].replace("'", "''")  # "$", "€", "CHF "
+    sign = f"CASE WHEN {expr} < 0 THEN '-' ELSE '' END"
+    if dialect == "postgresql":
+        number = (f"to_char(abs({expr}) / 100, 'FM999,999,999,999,990') || '.' || "
+                  f"lpad(CAST(abs({expr}) % 100 AS TEXT), 2, '0')")
+    else:
+        number = f"printf('%,d.%02d', abs({expr}) / 100, abs({expr}) % 100)"
+    return f"({sign} || '{symbol}' || {number})"
+
+
+def held_message_sql(code_expr: str, amount_expr: str, *, minimum_cents: int, week_name: str, currency: str,
+                     dialect: str) -> str:
+    """held_message as one SQL CASE over a code column and an amount column (the words are HELD_TEMPLATES)."""
+    branches = []
+    for code, template in HELD_TEMPLATES.items():
+        text = template.format(amount="\0", minimum=format_cents(minimum_cents, currency), week=week_name)
+        parts = ["'" + part.replace("'", "''") + "'" for part in text.split("\0")]
+        branches.append(f"WHEN '{code}' THEN " + f" || {cents_sql(amount_expr, currency, dialect)} || ".join(parts))
+    return f"(CASE {code_expr} {' '.join(branches)} END)"

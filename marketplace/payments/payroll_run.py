@@ -24,6 +24,7 @@ savepoint rolls back and that batch's payouts are made one at a time through pay
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -34,7 +35,6 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..core import audit, notices
 from ..core.errors import DomainError
 from ..core.time import UTCDateTime, week_start
 from ..extensions import db
@@ -128,7 +128,7 @@ def _params(week: datetime, name: str, now: datetime, **more) -> dict:
 def _text(sql: str) -> sa.TextClause:
     """SQL with the run's instants bound as UTCDateTime (stored the way the models store them)."""
     clause = sa.text(sql)
-    binds = [sa.bindparam(n, type_=UTCDateTime) for n in ("week", "now") if f":{n}" in sql]
+    binds = [sa.bindparam(n, type_=UTCDateTime) for n in ("week", "now") if re.search(rf":{n}\b", sql)]
     return clause.bindparams(*binds) if binds else clause
 
 
@@ -247,25 +247,33 @@ def _pay_one_by_one(week: datetime, name: str, now: datetime, run_id: str, reaso
 
 
 def _record_held(week: datetime, name: str, now: datetime, run_id: str) -> int:
-    """Step 3: statements, notices and audit rows for the trainers whose money waits, with the words they read."""
-    rows = db.session.execute(sa.text(
-        f"SELECT trainer_id, amount, code, email, worked FROM {PLAN_TABLE} WHERE code <> '{payroll.PAID}' "
-        f"ORDER BY trainer_id")).all()
-    if not rows:
-        return 0
-    minimum, cur = current_app.config["PAYOUT_MINIMUM_CENTS"], currency()
-    held = [(t, int(a), code, email, int(worked or 0),
-             payroll.held_message(code, int(a), minimum_cents=minimum, week_name=name, currency=cur))
-            for t, a, code, email, worked in rows]
-    new = statements.record([
-        {"trainer_id": t, "week_start": week, "outcome": "held", "amount_cents": a, "worked_seconds": worked,
-         "reason_code": code, "message": message, "payout_id": None, "created_at": now}
-        for t, a, code, _, worked, message in held], run_id)
-    notices.notify_many([
-        {"user_id": t, "email": email, "link": "/wallet/payout-account" if code == payroll.ACCOUNT_NOT_READY
-         else "/wallet", "subject": f"Payday {name}: your money waits", "body": message}
-        for t, _, code, email, _, message in held if t in new and code != payroll.ALREADY_PAID], category="money")
-    audit.record_many("pay.payroll_held", [
-        {"subject_user": t, "reason": message, "data": {"amount_cents": a, "code": code, "week": name}}
-        for t, a, code, _, _, message in held if t in new])
-    return len(held)
+    """Step 3: statements, notices with e-mails and audit rows for the trainers whose money waits, with the words
+    they read (pay/payroll.HELD_TEMPLATES as SQL), all INSERT ... SELECT (the rows notices.notify_many and
+    audit.record_many would write). A trainer already paid this week gets a statement, not another notice."""
+    dialect = db.session.get_bind().dialect.name
+    message = payroll.held_message_sql("code", "amount", minimum_cents=current_app.config["PAYOUT_MINIMUM_CENTS"],
+                                       week_name=name, currency=currency(), dialect=dialect)
+    held = f"FROM {PLAN_TABLE} WHERE code <> '{payroll.PAID}'"
+    told = f"{held} AND code <> '{payroll.ALREADY_PAID}'"
+    link = f"CASE code WHEN '{payroll.ACCOUNT_NOT_READY}' THEN '/wallet/payout-account' ELSE '/wallet' END"
+    data = ledger.json_text({"amount_cents": "amount", "code": "code", "week": "CAST(:weekname AS VARCHAR(16))"})
+    if dialect == "postgresql":
+        data = f"CAST({data} AS JSON)"
+    params = _params(week, name, now, run=run_id, weekname=name, subject=f"Payday {name}: your money waits",
+                     more="\n\nOpen FairTrain to read more: ", false=False)
+    count = db.session.execute(_text(f"""
+        INSERT INTO pay_statements (trainer_id, week_start, outcome, amount_cents, worked_seconds, reason_code,
+                                    message, payout_id, run_id, created_at)
+        SELECT trainer_id, :week, 'held', amount, worked, code, {message}, NULL, :run, :now {held}"""),
+        params).rowcount
+    db.session.execute(_text(f"""
+        INSERT INTO notices (user_id, subject, body, link, category, is_banner, created_at)
+        SELECT trainer_id, :subject, {message}, {link}, 'money', :false, :now {told}"""), params)
+    db.session.execute(_text(f"""
+        INSERT INTO outbound_emails (to_address, subject, body, status, attempts, created_at, next_attempt_at)
+        SELECT email, :subject, {message} || :more || {link}, 'pending', 0, :now, :now {told} AND email IS NOT NULL
+        """), params)
+    db.session.execute(_text(f"""
+        INSERT INTO audit_events (occurred_at, actor_id, action, subject_user_id, reason, data)
+        SELECT :now, NULL, 'pay.payroll_held', trainer_id, {message}, {data} {held}"""), params)
+    return count
