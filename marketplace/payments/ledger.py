@@ -368,16 +368,19 @@ def post_transfers(source: str, params: Mapping[str, Any], *, from_kind: str, to
             return 0
     now = sa.bindparam("now", utcnow(), type_=UTCDateTime)
     legs = (("from_owner", from_kind, "-"), ("to_owner", to_kind, ""))
+    # Guarded balances, one grouped statement per leg: the debit first (an UPDATE: a guarded account debited
+    # must exist, else it holds no money; the CHECK constraint refuses an overdraft), then the credit (an upsert:
+    # opens the account with the amount, or adds it). Unguarded accounts are only opened if missing.
     for column, account_kind, sign in legs:
-        if not (sign and account_kind in GUARDED_KINDS):  # a guarded account debited must exist (else: no money)
-            _ensure_staged_accounts(column, account_kind, now)
-    # Guarded balances, one grouped UPDATE per leg (the debits first: the CHECK constraint refuses an overdraft).
-    for column, account_kind, sign in legs:
-        if account_kind in GUARDED_KINDS:
+        if account_kind in GUARDED_KINDS and sign:
             db.session.execute(sa.text(
                 f"UPDATE ledger_accounts SET balance_cents = balance_cents + d.delta FROM "
-                f"(SELECT {_name_sql(account_kind, column)} AS name, {sign}SUM(amount) AS delta FROM ledger_staged "
+                f"(SELECT {_name_sql(account_kind, column)} AS name, -SUM(amount) AS delta FROM ledger_staged "
                 f"GROUP BY {column}) AS d WHERE ledger_accounts.name = d.name"))
+        elif account_kind in GUARDED_KINDS:
+            _credit_staged_accounts(column, account_kind, now)
+        else:
+            _ensure_staged_accounts(column, account_kind, now)
     data = "CAST(data AS JSON)" if postgres else "data"
     db.session.execute(sa.text(
         f"INSERT INTO ledger_transactions (idempotency_key, kind, description, actor_id, data, created_at) "
@@ -415,6 +418,16 @@ def _name(kind: str, owner) -> str:
 
 def _name_sql(kind: str, column: str) -> str:
     return f"'{kind}'" if kind in PLATFORM_KINDS else f"'{kind}:' || {column}"
+
+
+def _credit_staged_accounts(column: str, kind: str, now) -> None:
+    """Open each guarded account credited with its total, or add the total to it (one upsert)."""
+    owner = "user_id" if kind in USER_KINDS else "job_id"
+    db.session.execute(sa.text(
+        f"INSERT INTO ledger_accounts (name, kind, {owner}, balance_cents, created_at) "
+        f"SELECT {_name_sql(kind, column)}, :kind, {column}, SUM(amount), :now FROM ledger_staged WHERE true "
+        f"GROUP BY {column} ON CONFLICT (name) DO UPDATE SET balance_cents = "
+        f"ledger_accounts.balance_cents + excluded.balance_cents"), {"kind": kind, "now": now.value})
 
 
 def _ensure_staged_accounts(column: str, kind: str, now) -> None:
