@@ -10,8 +10,8 @@ For each batch of trainers (a range of ids, one transaction):
 2. Paid trainers, in a savepoint, all INSERT ... SELECT: Payout rows (request key `payroll:<trainer>:<ISO
    week>`, unique), their ledger reservations payable -> pending (ledger.post_transfers: two entries each,
    guarded balances by one grouped UPDATE), pay statements (unique per trainer and week), audit rows.
-3. Held trainers (a minority): their rows come to Python for the words they read (pay/payroll.held_message),
-   then statements, notices with e-mails, audit rows by driver-level executemany (COPY on PostgreSQL).
+3. Held trainers: statements, notices with e-mails and audit rows, INSERT ... SELECT too, with the words they
+   read (pay/payroll.held_message_sql: the same templates as the pure held_message).
 4. Commit; then send the payouts (each its own transactions, send_payout); anything interrupted is finished by
    the money room's recovery job, looked up by key first.
 
@@ -35,6 +35,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
+from ..core import audit, notices
 from ..core.errors import DomainError
 from ..core.time import UTCDateTime, week_start
 from ..extensions import db
@@ -202,19 +203,16 @@ def _pay_planned(week: datetime, name: str, now: datetime, run_id: str, reason: 
     ledger.post_transfers(
         f"SELECT 'payout:' || payout_id || :reserve, trainer_id, trainer_id, amount, "
         f"'Payout #' || payout_id || ' to your payout account', {ledger.json_text({'payout_id': 'payout_id'})} "
-        f"{paid}", {"reserve": ":reserve"}, from_kind=ledger.TRAINER_PAYABLE, to_kind=ledger.TRAINER_PENDING, kind="payout_reserve")
+        f"{paid}", {"reserve": ":reserve"}, from_kind=ledger.TRAINER_PAYABLE, to_kind=ledger.TRAINER_PENDING,
+        kind="payout_reserve")
     db.session.execute(_text(f"""
         INSERT INTO pay_statements (trainer_id, week_start, outcome, amount_cents, worked_seconds, reason_code,
                                     message, payout_id, run_id, created_at)
         SELECT trainer_id, :week, 'paid', amount, worked, NULL, note, payout_id, :run, :now {paid}"""), params)
-    data = ledger.json_text({"amount_cents": "amount"})
-    if db.session.get_bind().dialect.name == "postgresql":
-        data = f"CAST({data} AS JSON)"
-    db.session.execute(_text(f"""
-        INSERT INTO audit_events (occurred_at, actor_id, action, subject_user_id, subject_type, subject_id, reason,
-                                  data)
-        SELECT :now, NULL, 'payments.payout_requested', trainer_id, 'payouts', CAST(payout_id AS VARCHAR(64)),
-               :reason, {data} {paid}"""), params)
+    audit.record_select("payments.payout_requested",
+                        f"SELECT trainer_id AS subject_user_id, 'payouts' AS subject_type, "
+                        f"CAST(payout_id AS VARCHAR(64)) AS subject_id, CAST(:reason AS TEXT) AS reason, "
+                        f"{ledger.json_text({'amount_cents': 'amount'})} AS data {paid}", params, now=now)
 
 
 def _pay_one_by_one(week: datetime, name: str, now: datetime, run_id: str, reason: str) -> None:
@@ -248,8 +246,9 @@ def _pay_one_by_one(week: datetime, name: str, now: datetime, run_id: str, reaso
 
 def _record_held(week: datetime, name: str, now: datetime, run_id: str) -> int:
     """Step 3: statements, notices with e-mails and audit rows for the trainers whose money waits, with the words
-    they read (pay/payroll.HELD_TEMPLATES as SQL), all INSERT ... SELECT (the rows notices.notify_many and
-    audit.record_many would write). A trainer already paid this week gets a statement, not another notice."""
+    they read (pay/payroll.HELD_TEMPLATES as SQL), all INSERT ... SELECT (core's notices.notify_select and
+    audit.record_select stay the writers of their tables). A trainer already paid this week gets a statement, not
+    another notice."""
     dialect = db.session.get_bind().dialect.name
     message = payroll.held_message_sql("code", "amount", minimum_cents=current_app.config["PAYOUT_MINIMUM_CENTS"],
                                        week_name=name, currency=currency(), dialect=dialect)
@@ -257,23 +256,14 @@ def _record_held(week: datetime, name: str, now: datetime, run_id: str) -> int:
     told = f"{held} AND code <> '{payroll.ALREADY_PAID}'"
     link = f"CASE code WHEN '{payroll.ACCOUNT_NOT_READY}' THEN '/wallet/payout-account' ELSE '/wallet' END"
     data = ledger.json_text({"amount_cents": "amount", "code": "code", "week": "CAST(:weekname AS VARCHAR(16))"})
-    if dialect == "postgresql":
-        data = f"CAST({data} AS JSON)"
-    params = _params(week, name, now, run=run_id, weekname=name, subject=f"Payday {name}: your money waits",
-                     more="\n\nOpen FairTrain to read more: ", false=False)
+    params = _params(week, name, now, run=run_id, weekname=name, subject=f"Payday {name}: your money waits")
     count = db.session.execute(_text(f"""
         INSERT INTO pay_statements (trainer_id, week_start, outcome, amount_cents, worked_seconds, reason_code,
                                     message, payout_id, run_id, created_at)
         SELECT trainer_id, :week, 'held', amount, worked, code, {message}, NULL, :run, :now {held}"""),
         params).rowcount
-    db.session.execute(_text(f"""
-        INSERT INTO notices (user_id, subject, body, link, category, is_banner, created_at)
-        SELECT trainer_id, :subject, {message}, {link}, 'money', :false, :now {told}"""), params)
-    db.session.execute(_text(f"""
-        INSERT INTO outbound_emails (to_address, subject, body, status, attempts, created_at, next_attempt_at)
-        SELECT email, :subject, {message} || :more || {link}, 'pending', 0, :now, :now {told} AND email IS NOT NULL
-        """), params)
-    db.session.execute(_text(f"""
-        INSERT INTO audit_events (occurred_at, actor_id, action, subject_user_id, reason, data)
-        SELECT :now, NULL, 'pay.payroll_held', trainer_id, {message}, {data} {held}"""), params)
+    notices.notify_select(f"SELECT trainer_id AS user_id, email, CAST(:subject AS TEXT) AS subject, {message} AS body, "
+                          f"{link} AS link {told}", params, category="money", now=now)
+    audit.record_select("pay.payroll_held", f"SELECT trainer_id AS subject_user_id, NULL AS subject_type, "
+                        f"NULL AS subject_id, {message} AS reason, {data} AS data {held}", params, now=now)
     return count
