@@ -88,7 +88,6 @@ def run(now: datetime, *, week: datetime | None = None, send: bool = True) -> Pa
     ids = list(db.session.scalars(
         sa.select(LedgerAccount.user_id).where(LedgerAccount.kind == ledger.TRAINER_PAYABLE,
                                                LedgerAccount.balance_cents != 0).order_by(LedgerAccount.user_id)))
-    db.session.rollback()  # read-only so far: the batches below each take the write lock themselves
     run_id = uuid.uuid4().hex
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
