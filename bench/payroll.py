@@ -23,7 +23,8 @@ batches of 5,000 trainers. Two baselines on the same data, same run:
      reading 1,000,000 index entries, on either database.
   2. same rows, same output: raw_same_output(), the fewest hand-written SQL statements that write those rows,
      on the bare DB-API cursor, one transaction, rolled back afterwards (so it pays no commit; payroll's
-     commits are printed apart). The 1.5x target is read against this one.
+     commits are printed apart). The 1.5x target is read against this one. Its rows are the same rows; the
+     held trainers' words are a short fixed sentence there (payroll formats each amount into them).
 """
 from __future__ import annotations
 
