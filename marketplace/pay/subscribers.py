@@ -2,6 +2,14 @@
 
 - `work.claiming` (the work engine, before a claim): refuse a new task when the job's escrow cannot start one
   more session (the budget guarantee); the scheduled budget check pauses such jobs so they leave the queue.
+- `quality.review_started` / `quality.review_finished` (peer review): reviewing is paid working time like any
+  other. Taking a review opens (or continues) a session of kind "review" on the job, at the job's rate, on the
+  trainer's timesheet for that job (approved, disputed and billed like task time, fee on top); deciding it is the
+  session's final beat. The review page sends heartbeats in between (pay/_heartbeat.html, kind "review"), so idle
+  time is never billed. A review cannot start when the job's escrow cannot pay for it (the budget guarantee).
+- Moderation's `on_platform_suspension` hook ("suspended trainers are paid what they earned"): the trainer's open
+  session is closed at the moment the suspension starts (or at its last activity, if it was idle by then), so the
+  work up to it stays on the timesheet and is approved and paid like any other; payroll pays suspended trainers.
 - Moderation's appeals registry: an admin's upheld dispute decision ("timesheet_dispute") can be appealed by
   the trainer, and another admin decides (four eyes); overturning it restores the session's time and pays it.
 """
@@ -15,7 +23,8 @@ from ..core.errors import Conflict
 from ..core.events import subscribe
 from ..extensions import db
 from ..moderation.appeals import Decision, register_appealable
-from . import budget, disputes
+from ..moderation.hooks import on_platform_suspension
+from . import budget, disputes, services
 from .models import SessionDispute, Timesheet
 
 log = logging.getLogger(__name__)
@@ -32,6 +41,29 @@ def check_budget_before_claim(job, trainer, now) -> None:
         return
     if not budget.can_start(job, trainer.id, now):
         raise BudgetExhausted(budget.budget_message(job))
+
+
+@subscribe("quality.review_started")
+def review_started(review, reviewer, job, now, **_) -> None:
+    outcome = services.heartbeat(reviewer, job.id, kind="review", now=now.replace(microsecond=0))
+    if outcome.refused == "budget":
+        raise BudgetExhausted(outcome.message)
+    if outcome.refused:
+        log.warning("review %s by trainer %s: no paid session (%s)", review.id, reviewer.id, outcome.refused)
+
+
+@subscribe("quality.review_finished")
+def review_finished(review, reviewer, job, now, **_) -> None:
+    services.heartbeat(reviewer, job.id, kind="review", final=True, now=now.replace(microsecond=0))
+
+
+@on_platform_suspension
+def close_work_on_suspension(user, sanction) -> None:
+    row = services.open_session(user.id)
+    if row is None or not user.is_worker:
+        return
+    at = max(row.last_activity_at, min(sanction.starts_at, services.server_now()).replace(microsecond=0))
+    services.stop_work(user, now=at)
 
 
 # --- appeals (the moderation room's registry) ----------------------------------------------------------------

@@ -69,7 +69,9 @@ def timesheets_index():
         rows = [timesheets.sheet(t) for t in timesheets.for_trainer(current_user.id, limit=60)]
         return render_template("pay/timesheets_trainer.html", rows=rows, calc=calculations,
                                summary=earnings.trainer_earnings(current_user, now),
-                               waiting=_waiting_for_trainer(current_user.id))
+                               waiting=_waiting_for_trainer(current_user.id),
+                               assessments=earnings.assessment_sessions(current_user.id),
+                               onboarding_rate=current_app.config["ONBOARDING_RATE_CENTS_PER_HOUR"])
     if current_user.is_requester:
         rows = [timesheets.sheet(t) for t in timesheets.for_requester(current_user.id, limit=100)]
         return render_template("pay/timesheets_requester.html", rows=rows, calc=calculations,

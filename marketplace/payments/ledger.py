@@ -1,4 +1,5 @@
-"""The double-entry ledger: post() is the only writer; entries are never changed; balances are sums.
+"""The double-entry ledger: this module is the only writer (post() for one transaction, post_many() and
+post_transfers() for bulk paths); entries are never changed; balances are sums.
 
 Sign rule: an entry's amount is what it adds to its account, and every transaction's entries sum to zero.
 Accounts holding money for someone (requester funds, job escrow, trainer payable) have positive balances; the
@@ -8,8 +9,10 @@ accounts facing the outside world go negative as money comes in: `stripe_clearin
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,9 +20,10 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from ..core import bulk
 from ..core.errors import Conflict
 from ..core.money import format_cents
-from ..core.time import utcnow
+from ..core.time import UTCDateTime, utcnow
 from ..extensions import db
 from .models import LedgerAccount, LedgerEntry, LedgerTransaction
 
@@ -263,6 +267,224 @@ def _id(value):
     if value is None or isinstance(value, int):
         return value
     return value.id
+
+
+# --- bulk posting: the same rules, set-based (weekly payroll; DESIGN.md section 5) -----------------------
+
+@dataclass(frozen=True)
+class Posting:
+    idempotency_key: str
+    entries: dict[str, int]
+    kind: str
+    description: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def post_many(postings: list[Posting], *, actor_id: int | None = None) -> set[str]:
+    """Post many transactions in the caller's transaction, with post()'s rules applied to the batch: every
+    transaction balances (normalise_entries), keys are unique (a key already posted with the same entries is a
+    replay and is skipped; with other entries, LedgerConflict), guarded balances move by one executemany update in
+    id order and can never go negative (the CHECK constraint refuses the whole batch with IntegrityError, which
+    the caller runs in a savepoint). Returns the keys posted now."""
+    wanted = [(p, _normalise_cached(p.entries)) for p in postings]
+    if not wanted:
+        return set()
+    keys = [p.idempotency_key for p, _ in wanted]
+    if len(set(keys)) != len(keys):
+        raise ValueError("each posting in a batch needs its own idempotency key")
+    existing = _existing(keys)
+    fresh = []
+    for posting, entries in wanted:
+        if posting.idempotency_key in existing:
+            _replay(existing[posting.idempotency_key], entries)  # identical, or LedgerConflict
+        else:
+            fresh.append((posting, entries))
+    if not fresh:
+        return set()
+    accounts = _ensure_accounts_bulk({name for _, entries in fresh for name in entries})
+    deltas: dict[int, int] = defaultdict(int)
+    for _, entries in fresh:
+        for name, amount in entries.items():
+            if _parsed(name).is_guarded:
+                deltas[accounts[name]] += amount
+    bulk.add_to_column("ledger_accounts", "balance_cents",
+                       [(account_id, delta) for account_id, delta in deltas.items() if delta])
+    now = utcnow()
+    # The unique key is taken here: a concurrent twin of this batch fails on it and rolls back.
+    bulk.insert_rows(LedgerTransaction.__table__, [
+        {"idempotency_key": p.idempotency_key, "kind": p.kind, "description": p.description[:500],
+         "actor_id": actor_id, "data": p.data, "created_at": now} for p, _ in fresh])
+    ids = _transaction_ids([p.idempotency_key for p, _ in fresh])
+    bulk.insert_rows(LedgerEntry.__table__, [
+        {"transaction_id": ids[p.idempotency_key], "account_id": accounts[name], "amount_cents": amount}
+        for p, entries in fresh for name, amount in sorted(entries.items())])
+    return {p.idempotency_key for p, _ in fresh}
+
+
+def post_transfers(source: str, params: Mapping[str, Any], *, from_kind: str, to_kind: str, kind: str,
+                   actor_id: int | None = None) -> int:
+    """Post one two-legged transaction per row of a SELECT, entirely in the database (no row comes to Python).
+
+    `source` is SQL selecting, in order: idempotency key, owner id of the account debited, owner id of the account
+    credited, amount in cents, description, data (JSON text; see json_text). The accounts are
+    `<from_kind>:<owner>` (minus the amount) and `<to_kind>:<owner>` (plus it); a platform kind takes no owner.
+    Rules, as post(): each transaction has exactly two entries summing to zero (checked: every staged row must
+    yield both entries, or nothing is written); amounts are positive; keys are unique (a key already posted is
+    a replay: identical entries are skipped, others raise LedgerConflict); guarded balances move by one
+    grouped UPDATE and can never go negative (the CHECK constraint raises IntegrityError; run this in a
+    savepoint). Runs in the caller's transaction; returns how many transactions were posted."""
+    for k in (from_kind, to_kind):
+        if k not in USER_KINDS | JOB_KINDS | PLATFORM_KINDS:
+            raise ValueError(f"not a kind of ledger account: {k!r}")
+    if from_kind == to_kind:
+        raise ValueError("a transfer moves money between two kinds of account")
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    connection.exec_driver_sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS ledger_staged (idempotency_key VARCHAR(200) PRIMARY KEY, "
+        "from_owner BIGINT, to_owner BIGINT, amount BIGINT NOT NULL, description VARCHAR(500), data TEXT)"
+        + (" ON COMMIT DELETE ROWS" if postgres else ""))
+    connection.exec_driver_sql("DELETE FROM ledger_staged")
+    db.session.execute(sa.text(f"INSERT INTO ledger_staged (idempotency_key, from_owner, to_owner, amount, "
+                               f"description, data) {source}"), dict(params))
+    if postgres:  # statistics for the joins below (a temporary table has none until analysed)
+        connection.exec_driver_sql("ANALYZE ledger_staged")
+    count, smallest = db.session.execute(sa.text("SELECT COUNT(*), MIN(amount) FROM ledger_staged")).one()
+    if not count:
+        return 0
+    if smallest <= 0:
+        raise ValueError("transfer amounts are positive integer cents")
+    replays = db.session.execute(sa.text(
+        "SELECT s.idempotency_key, s.from_owner, s.to_owner, s.amount FROM ledger_staged s "
+        "JOIN ledger_transactions t ON t.idempotency_key = s.idempotency_key")).all()
+    for key, from_owner, to_owner, amount in replays:
+        _replay(_by_key(key), normalise_entries({_name(from_kind, from_owner): -int(amount),
+                                                 _name(to_kind, to_owner): int(amount)}))
+    if replays:
+        db.session.execute(sa.text("DELETE FROM ledger_staged WHERE idempotency_key IN "
+                                   "(SELECT idempotency_key FROM ledger_transactions)"))
+        count -= len(replays)
+        if not count:
+            return 0
+    now = sa.bindparam("now", utcnow(), type_=UTCDateTime)
+    legs = (("from_owner", from_kind, "-"), ("to_owner", to_kind, ""))
+    # Guarded balances, one grouped statement per leg: the debit first (an UPDATE: a guarded account debited
+    # must exist, else it holds no money; the CHECK constraint refuses an overdraft), then the credit (an upsert:
+    # opens the account with the amount, or adds it). Unguarded accounts are only opened if missing.
+    for column, account_kind, sign in legs:
+        if account_kind in GUARDED_KINDS and sign:
+            db.session.execute(sa.text(
+                f"UPDATE ledger_accounts SET balance_cents = balance_cents + d.delta FROM "
+                f"(SELECT {_name_sql(account_kind, column)} AS name, -SUM(amount) AS delta FROM ledger_staged "
+                f"GROUP BY {column}) AS d WHERE ledger_accounts.name = d.name"))
+        elif account_kind in GUARDED_KINDS:
+            _credit_staged_accounts(column, account_kind, now)
+        else:
+            _ensure_staged_accounts(column, account_kind, now)
+    data = "CAST(data AS JSON)" if postgres else "data"
+    db.session.execute(sa.text(
+        f"INSERT INTO ledger_transactions (idempotency_key, kind, description, actor_id, data, created_at) "
+        f"SELECT idempotency_key, :kind, description, :actor, {data}, :now FROM ledger_staged"),
+        {"kind": kind, "actor": actor_id, "now": now.value})
+    written = 0
+    for column, account_kind, sign in legs:
+        written += db.session.execute(sa.text(
+            f"INSERT INTO ledger_entries (transaction_id, account_id, amount_cents) "
+            f"SELECT t.id, a.id, {sign}s.amount FROM ledger_staged s "
+            f"JOIN ledger_transactions t ON t.idempotency_key = s.idempotency_key "
+            f"JOIN ledger_accounts a ON a.name = {_name_sql(account_kind, 's.' + column)}")).rowcount
+    if written != 2 * count:  # a leg without its account would leave a transaction unbalanced
+        missing = db.session.execute(sa.text(
+            f"SELECT from_owner, amount FROM ledger_staged s WHERE NOT EXISTS (SELECT 1 FROM ledger_accounts a "
+            f"WHERE a.name = {_name_sql(from_kind, 's.from_owner')})")).first()
+        if missing is not None and from_kind in GUARDED_KINDS:  # never opened: it holds no money
+            raise InsufficientFunds(_name(from_kind, missing[0]), 0, int(missing[1]))
+        raise RuntimeError(f"ledger: {count} transfers produced {written} entries, not {2 * count}")
+    connection.exec_driver_sql("DELETE FROM ledger_staged")
+    return count
+
+
+def json_text(pairs: Mapping[str, str]) -> str:
+    """SQL for a JSON object as text, from SQL expressions (for post_transfers' data column)."""
+    args = ", ".join(f"'{key}', {expr}" for key, expr in pairs.items())
+    if db.session.get_bind().dialect.name == "postgresql":
+        return f"CAST(json_build_object({args}) AS TEXT)"
+    return f"json_object({args})"
+
+
+def _name(kind: str, owner) -> str:
+    return kind if kind in PLATFORM_KINDS else f"{kind}:{int(owner)}"
+
+
+def _name_sql(kind: str, column: str) -> str:
+    return f"'{kind}'" if kind in PLATFORM_KINDS else f"'{kind}:' || {column}"
+
+
+def _credit_staged_accounts(column: str, kind: str, now) -> None:
+    """Open each guarded account credited with its total, or add the total to it (one upsert)."""
+    owner = "user_id" if kind in USER_KINDS else "job_id"
+    db.session.execute(sa.text(
+        f"INSERT INTO ledger_accounts (name, kind, {owner}, balance_cents, created_at) "
+        f"SELECT {_name_sql(kind, column)}, :kind, {column}, SUM(amount), :now FROM ledger_staged WHERE true "
+        f"GROUP BY {column} ON CONFLICT (name) DO UPDATE SET balance_cents = "
+        f"ledger_accounts.balance_cents + excluded.balance_cents"), {"kind": kind, "now": now.value})
+
+
+def _ensure_staged_accounts(column: str, kind: str, now) -> None:
+    if kind in PLATFORM_KINDS:
+        ensure_account(kind)
+        return
+    owner = "user_id" if kind in USER_KINDS else "job_id"
+    balance = "0" if kind in GUARDED_KINDS else "NULL"
+    db.session.execute(sa.text(
+        f"INSERT INTO ledger_accounts (name, kind, {owner}, balance_cents, created_at) "
+        f"SELECT DISTINCT {_name_sql(kind, column)}, :kind, {column}, {balance}, :now FROM ledger_staged "
+        f"WHERE {column} IS NOT NULL ON CONFLICT (name) DO NOTHING"), {"kind": kind, "now": now.value})
+
+
+@lru_cache(maxsize=65_536)
+def _parsed(name: str) -> AccountName:
+    return parse_account(name)
+
+
+def _normalise_cached(entries: dict[str, int]) -> dict[str, int]:
+    """normalise_entries, with account names parsed once per batch rather than once per entry."""
+    for name in entries:
+        _parsed(name)
+    amounts = list(entries.values())
+    simple = (len(amounts) == 2 and all(isinstance(a, int) and not isinstance(a, bool) and a for a in amounts)
+              and sum(amounts) == 0)
+    return dict(entries) if simple else normalise_entries(entries)
+
+
+def _transaction_ids(keys: list[str]) -> dict[str, int]:
+    return {key: txn_id for key, txn_id in bulk.select_where_in(
+        [LedgerTransaction.idempotency_key, LedgerTransaction.id], LedgerTransaction.idempotency_key, keys)}
+
+
+def _existing(keys: list[str]) -> dict[str, LedgerTransaction]:
+    ids = _transaction_ids(keys)
+    if not ids:
+        return {}
+    return {txn.idempotency_key: txn for txn in db.session.scalars(
+        sa.select(LedgerTransaction).where(LedgerTransaction.id.in_(list(ids.values()))))}
+
+
+def _ensure_accounts_bulk(names: set[str]) -> dict[str, int]:
+    """_ensure_accounts for many accounts: one executemany insert of the missing ones (a concurrent first use of
+    the same account makes the loser's insert do nothing), then their ids."""
+    names = sorted(names)
+    found = dict(bulk.select_where_in([LedgerAccount.name, LedgerAccount.id], LedgerAccount.name, names))
+    missing = [_parsed(n) for n in names if n not in found]
+    if missing:
+        now = utcnow()
+        bulk.insert_rows(LedgerAccount.__table__, [
+            {"name": a.name, "kind": a.kind, "created_at": now,
+             "user_id": a.owner_id if a.kind in USER_KINDS else None,
+             "job_id": a.owner_id if a.kind in JOB_KINDS else None,
+             "balance_cents": 0 if a.is_guarded else None} for a in missing], on_conflict_do_nothing=["name"])
+        found = dict(bulk.select_where_in([LedgerAccount.name, LedgerAccount.id], LedgerAccount.name, names))
+    return found
 
 
 # --- reading: balances are sums --------------------------------------------------------------

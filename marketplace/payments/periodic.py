@@ -8,8 +8,15 @@ from .provider import begin_write, gateway
 
 def recover_payments(now) -> int:
     """Finish payouts and refunds whose sender died or met a gateway outage (looked up at Stripe by key first)."""
+    from .country_payouts import settle_pending
     gw = gateway()
+    begin_write()
+    settle_pending(now)  # withdrawn countries whose trainers were not all paid in full yet
+    db.session.commit()
     done = payouts.recover_payouts(now, gw)
+    begin_write()
+    settle_pending(now)  # and marked settled once those payouts went out
+    db.session.commit()
     for refund_id in refunds.due_refunds(now):
         refund = refunds.send_refund(refund_id, gw, now=now, look_first=True)
         done += refund is not None and refund.status != "pending"

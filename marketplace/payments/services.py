@@ -69,22 +69,23 @@ def release_job_escrow(requester, job_id: int, idempotency_key: str, amount_cent
                        description=description or f"Unused budget returned from job #{job_id}")
 
 
-def earn_from_escrow(job_id: int, trainer, gross_cents: int, fee_bps: int, idempotency_key: str, *,
+def earn_from_escrow(job_id: int, trainer, pay_cents: int, fee_bps: int, idempotency_key: str, *,
                      actor=None, description: str | None = None) -> LedgerTransaction:
-    """Pay approved work out of a job's escrow: the trainer's payable gets gross minus the platform fee.
-
-    `gross_cents` is the work's value at the job's rate (what leaves escrow); the fee is `fee_bps` basis points
-    of it, rounded by core.money.fee_cents, and goes to platform_fees.
+    """Pay approved work out of a job's escrow, the platform fee ON TOP (as pay/calculations.py and
+    jobs/budget.py): the trainer's payable gets `pay_cents` (the work's value at the job's rate, so never less
+    than the pay floor), platform_fees gets `fee_bps` basis points of it (core.money.fee_cents), and the escrow
+    pays both. Refused (InsufficientFunds, nothing written) when the escrow cannot cover pay plus fee.
     """
-    _positive(gross_cents)
+    _positive(pay_cents)
     if not 0 <= fee_bps <= 10_000:
         raise ValueError("fee_bps must be between 0 and 10000")
-    fee = fee_cents(gross_cents, fee_bps)
-    entries = {ledger.job_escrow(job_id): -gross_cents, ledger.trainer_payable(trainer.id): gross_cents - fee}
+    fee = fee_cents(pay_cents, fee_bps)
+    entries = {ledger.job_escrow(job_id): -(pay_cents + fee), ledger.trainer_payable(trainer.id): pay_cents}
     if fee:
         entries[ledger.PLATFORM_FEES] = fee
     return ledger.post(idempotency_key, entries, kind="earning", actor=actor,
-                       data={"job_id": job_id, "trainer_id": trainer.id, "gross_cents": gross_cents, "fee_cents": fee},
+                       data={"job_id": job_id, "trainer_id": trainer.id, "gross_cents": pay_cents + fee,
+                             "pay_cents": pay_cents, "fee_cents": fee},
                        description=description or f"Earnings from job #{job_id}")
 
 

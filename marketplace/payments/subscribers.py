@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 from ..core.events import subscribe
+from . import country_payouts  # noqa: F401 (registers moderation's country-withdrawal hook: pay out in full)
 from . import ledger, services
 
 log = logging.getLogger(__name__)

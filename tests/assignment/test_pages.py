@@ -21,8 +21,8 @@ def test_my_work_lists_jobs_i_can_start_with_pay_time_and_hours_available(client
     login(trainer)
     page = text(client.get("/work/"))
     assert "You can start now" in page and "Judge posts" in page
-    assert "$21.60 an hour" in page and "$24.00 less the 10% platform fee" in page  # the fee comes out of the rate
-    assert "about 3 min (≈ $1.08)" in page
+    assert "$24.00 an hour" in page and "the 10% platform fee is charged to the requester on top" in page
+    assert "about 3 min (≈ $1.20)" in page
     assert "8 hours available" in page  # the job's 10 h limit minus 2 h worked binds before the cap
     assert "15 hours" in page and "left under your cap" in page
 
@@ -80,7 +80,7 @@ def test_start_opens_the_work_page_with_the_task_rate_time_and_timer(client, log
     login(trainer)
     response = client.post(f"/work/jobs/{job.id}/start")
     page = text(client.get(response.headers["Location"]))
-    assert "Post number 1" in page and "$21.60/hour" in page and "1 h 35 min" in page
+    assert "Post number 1" in page and "$24.00/hour" in page and "1 h 35 min" in page
     assert 'id="timer"' in page and "<strong>carefully</strong>" in page
     assert 'data-key="1"' in page and "Submit and next" in page and "Keyboard shortcuts" in page
 

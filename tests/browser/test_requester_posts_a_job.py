@@ -36,8 +36,9 @@ def test_requester_creates_a_classification_job_uploads_a_csv_funds_and_publishe
     page.get_by_label("Estimated minutes per task").fill("2")
     page.get_by_label("Budget (USD)").fill("360")
     page.get_by_label("Answers wanted per task").fill("3")
-    assert page.locator("#earn-hour").inner_text() == "$16.20"  # live: the rate less the 10% fee
-    assert page.locator("#budget-hours").inner_text() == "20.0 hours"
+    assert page.locator("#earn-hour").inner_text() == "$18.00"  # live: the full rate (the fee is on top)
+    assert page.locator("#cost-hour").inner_text() == "$19.80"  # an hour costs the rate plus the 10% fee
+    assert page.locator("#budget-hours").inner_text() == "18.1 hours"
     shot(page, "jobs-wizard-pay")
     page.get_by_role("button", name="Save and preview").click()
 
@@ -72,7 +73,7 @@ def test_requester_creates_a_classification_job_uploads_a_csv_funds_and_publishe
     page.get_by_role("button", name="Fund and publish ($360.00 into escrow)").click()
     page.wait_for_selector("text=Published: the budget is in escrow")
     assert "published" in page.locator("h1 .pill").inner_text()
-    assert "20.0 h left of 20.0 h bought" in page.locator("#budget").inner_text()
+    assert "18.1 h left of 18.1 h bought" in page.locator("#budget").inner_text()  # $19.80 an hour with the fee
     shot(page, "jobs-published")
     page.get_by_role("link", name="Funds").first.click()
     assert "$140.00" in page.content()  # $500 added, $360 moved into the job's escrow

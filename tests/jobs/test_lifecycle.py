@@ -19,8 +19,8 @@ def test_publishing_needs_tasks_a_funded_hour_and_the_pay_floor(db, fake_money):
     job = make_job(budget_cents=10_000)
     with pytest.raises(Conflict, match="Add tasks before publishing"):
         services.publish_job(job, job.requester)
-    job = make_job(tasks=2, budget_cents=1999, hourly_rate_cents=2000)
-    with pytest.raises(ValidationFailed, match=r"at least one hour of work \(\$20.00"):
+    job = make_job(tasks=2, budget_cents=2199, hourly_rate_cents=2000)  # an hour costs $20.00 + the 10% fee
+    with pytest.raises(ValidationFailed, match=r"at least one hour of work \(\$22.00"):
         services.publish_job(job, job.requester)
     job = make_job(tasks=2, hourly_rate_cents=1000)
     with pytest.raises(ValidationFailed, match="under the platform minimum"):

@@ -142,23 +142,3 @@ def test_earnings_page_shows_pending_money_and_the_chart_data(client, login):
         assert "$15.00" in page  # 30 minutes at $30/h, waiting for approval
         assert 'id="earnings-data"' in page and "chart.umd.min.js" in page
         assert "Next payday" in page
-
-
-def test_review_work_is_a_session_of_its_own_on_peer_reviewed_jobs():
-    from marketplace.assignment.services import claim_next, submit
-    from marketplace.pay import services
-    with Clock(MONDAY) as clock:
-        job = working_job(review_policy="peer")
-        trainer = make_trainer()
-        [held] = claim_next(job, trainer)
-        submit(held.id, trainer, {"labels": ["Neither"], "justification": "No group is attacked here."})
-        db.session.commit()  # auto-approved? peer review keeps it submitted; approve it as a requester would
-        db.session.execute(sa.text("UPDATE assignments SET status = 'approved', reviewed_at = :t"),
-                           {"t": clock.now.replace(tzinfo=None)})
-        db.session.commit()
-        opened = services.heartbeat(trainer, job.id, kind="review")
-        db.session.commit()
-        assert opened.opened
-        assert db.session.get(WorkSession, opened.session_id).kind == "review"
-        stranger = trainer_with_task(job)
-        assert services.heartbeat(stranger, job.id, kind="review").refused == "no_task"

@@ -92,3 +92,49 @@ def test_suspended_trainers_are_paid_what_they_earned_and_small_balances_carry_o
     assert payouts_of(small) == []
     statement = db.session.scalar(sa.select(PayStatement).where(PayStatement.trainer_id == small.id))
     assert statement.reason_code == "below_minimum" and "carried to next week" in statement.message
+
+
+@pytest.mark.parametrize("amount", [1, 999, 123_456_789, -250])
+def test_the_held_words_written_by_sql_are_the_words_of_the_pure_rules(app, amount):
+    from marketplace.pay import payroll
+    dialect = db.session.get_bind().dialect.name
+    for code in payroll.HELD_TEMPLATES:
+        sql = payroll.held_message_sql("c", "a", minimum_cents=1000, week_name="2028-W09", currency="usd",
+                                       dialect=dialect)
+        written = db.session.scalar(sa.text(f"SELECT {sql} FROM (SELECT CAST(:c AS VARCHAR(32)) AS c, "
+                                            f"CAST(:a AS BIGINT) AS a) AS t"), {"c": code, "a": amount})
+        assert written == payroll.held_message(code, amount, minimum_cents=1000, week_name="2028-W09")
+
+
+def test_the_set_based_payroll_decides_as_the_pure_plan_for_a_mixed_crowd(app):
+    """pay/payroll.plan_payroll is the spec; payroll_run applies it as one SQL CASE: same outcome, same code."""
+    import random
+    from marketplace.pay.payroll import TrainerBalance, plan_payroll
+    rng = random.Random(9)
+    minimum = app.config["PAYOUT_MINIMUM_CENTS"]
+    crowd = []
+    for n in range(24):
+        status = rng.choice(["active", "active", "suspended", "deactivated"])
+        trainer = make_payout_ready_trainer(status=status) if rng.random() < 0.6 else make_trainer(status=status)
+        cents = rng.choice([1, minimum - 1, minimum, minimum + 1, 50_000])
+        earned(trainer, cents)
+        crowd.append((trainer, cents))
+    payroll_run.run(PAYDAY, send=False)
+    db.session.expire_all()
+    plan = plan_payroll([TrainerBalance(t.id, cents, _ready(t), is_suspended=t.status == "suspended",
+                                        is_leaving=t.status == "deactivated")
+                         for t, cents in crowd], PAYDAY, minimum)
+    expected = {p.trainer_id: ("paid", None, p.amount_cents) for p in plan.payouts}
+    expected |= {h.trainer_id: ("held", h.reason, h.amount_cents) for h in plan.held}
+    written = {s.trainer_id: (s.outcome, s.reason_code, s.amount_cents)
+               for s in db.session.scalars(sa.select(PayStatement))}
+    assert written == expected
+    assert {p.trainer_id: p.message for p in plan.held} == {
+        s.trainer_id: s.message for s in db.session.scalars(sa.select(PayStatement).where(
+            PayStatement.outcome == "held"))}
+
+
+def _ready(trainer) -> bool:
+    from marketplace.payments.models import PayoutAccount
+    account = db.session.scalar(sa.select(PayoutAccount).where(PayoutAccount.user_id == trainer.id))
+    return account is not None and account.status == "ready"

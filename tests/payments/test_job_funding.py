@@ -48,7 +48,7 @@ def test_adding_funds_moves_money_once_per_key_and_resumes_a_job_paused_for_budg
     give_funds(job.requester, 50_000)
     jobs.publish_job(job, job.requester)
     trainer = make_trainer()
-    money.earn_from_escrow(job.id, trainer, 3_000, 1000, "earning-1")  # 1.5 hours of work paid
+    money.earn_from_escrow(job.id, trainer, 3_000, 1000, "earning-1")  # 1.5 hours of work paid, fee on top
     assert job_funding.pause_underfunded_jobs(utcnow()) == 1
     db.session.commit()
     job = fresh(db, job)
@@ -58,7 +58,7 @@ def test_adding_funds_moves_money_once_per_key_and_resumes_a_job_paused_for_budg
     db.session.commit()
     job = fresh(db, job)
     assert job.status == "published" and job.budget_cents == 14_000
-    assert balances(job) == (36_000, 11_000)
+    assert balances(job) == (36_000, 10_700)  # 4,000 - (3,000 pay + 300 fee) + 10,000
 
 
 def test_adding_more_than_the_funds_is_refused(db):
@@ -72,13 +72,14 @@ def test_a_job_that_cannot_pay_another_hour_pauses_itself_once_and_tells_the_req
     job = make_job(tasks=3, budget_cents=5_000, hourly_rate_cents=2000)
     give_funds(job.requester, 5_000)
     jobs.publish_job(job, job.requester)
-    money.earn_from_escrow(job.id, make_trainer(), 3_500, 1000, "earning-1")
+    money.earn_from_escrow(job.id, make_trainer(), 3_000, 1000, "earning-1")  # 3,000 pay + 300 fee
     db.session.commit()
     assert job_funding.pause_underfunded_jobs(utcnow()) == 1
     assert job_funding.pause_underfunded_jobs(utcnow()) == 0
     db.session.commit()
     notice = db.session.scalar(sa.select(Notice).where(Notice.user_id == job.requester_id))
-    assert "$15.00 left in escrow, less than one hour of work ($20.00)" in notice.body
+    # An hour costs the rate plus the 10% fee: $22.00, and $17.00 is left.
+    assert "$17.00 left in escrow, less than one hour of work ($22.00)" in notice.body
     with pytest.raises(Conflict, match="cannot pay for another hour"):
         jobs.resume_job(fresh(db, job), job.requester)
 
@@ -87,19 +88,19 @@ def test_closing_returns_unused_escrow_less_work_still_to_be_approved(db, monkey
     job = make_job(tasks=3, budget_cents=40_000)
     give_funds(job.requester, 40_000)
     jobs.publish_job(job, job.requester)
-    money.earn_from_escrow(job.id, make_trainer(), 10_000, 1000, "earning-1")
+    money.earn_from_escrow(job.id, make_trainer(), 10_000, 1000, "earning-1")  # 11,000 with the fee
     monkeypatch.setitem(events._subscribers, "job.escrow_holdback", [lambda job: 2_000])
     jobs.close_job(job, job.requester)
     db.session.commit()
-    assert balances(job) == (28_000, 2_000)
+    assert balances(job) == (27_000, 2_000)
     assert ledger.integrity_problems() == []
 
 
 def test_budget_summary_shows_hours_bought_used_and_left(db, client, login):
-    job = make_job(tasks=3, budget_cents=60_000, hourly_rate_cents=2000)
-    give_funds(job.requester, 60_000)
+    job = make_job(tasks=3, budget_cents=66_000, hourly_rate_cents=2000)  # an hour costs $22.00 with the fee
+    give_funds(job.requester, 66_000)
     jobs.publish_job(job, job.requester)
-    money.earn_from_escrow(job.id, make_trainer(), 45_000, 1000, "earning-1")
+    money.earn_from_escrow(job.id, make_trainer(), 45_000, 1000, "earning-1")  # 22.5 h: 45,000 + 4,500 fee
     db.session.commit()
     summary = job_funding.budget_summary(fresh(db, job))
     assert (summary.hours_bought, summary.hours_used, summary.hours_left) == (30.0, 22.5, 7.5)
@@ -111,4 +112,4 @@ def test_budget_summary_shows_hours_bought_used_and_left(db, client, login):
     _, raw = tokens.create_token(job.requester, name="t", scopes=["jobs:read"])
     db.session.commit()
     progress = client.get(f"/api/v1/jobs/{job.id}/progress", headers={"Authorization": f"Bearer {raw}"}).json
-    assert progress["budget"]["hours_left"] == 7.5 and progress["budget"]["escrow_cents"] == 15_000
+    assert progress["budget"]["hours_left"] == 7.5 and progress["budget"]["escrow_cents"] == 16_500

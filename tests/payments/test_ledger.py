@@ -11,7 +11,7 @@ from marketplace.extensions import db
 from marketplace.payments import ledger
 from marketplace.payments.ledger import InsufficientFunds, LedgerConflict
 from marketplace.payments.models import LedgerAccount, LedgerEntry, LedgerTransaction
-from tests.factories import give_funds, make_requester
+from tests.factories import give_funds, make_requester, make_trainer
 
 
 def _top_up(user, cents, key):
@@ -204,3 +204,50 @@ def test_concurrent_same_key_posts_write_once(app):
     assert len(set(ids)) == 1 and len(ids) == 8
     db.session.rollback()
     assert ledger.balance(ledger.requester_funds(user_id)) == 100
+
+
+# --- bulk posting (post_many, post_transfers): the same rules, set-based -------------------------------------
+
+def _payable(amount_by_trainer):
+    ledger.post_many([ledger.Posting(f"earned:{t}", {ledger.ONBOARDING_COST: -a, ledger.trainer_payable(t): a},
+                                     kind="earning", description="earned") for t, a in amount_by_trainer.items()])
+
+
+def _transfers(rows):
+    """SQL for post_transfers from literal rows (key, trainer, amount)."""
+    return " UNION ALL ".join(f"SELECT '{k}', {t}, {t}, {a}, 'reserve', '{{}}'" for k, t, a in rows)
+
+
+def test_post_transfers_writes_two_balanced_entries_per_row_and_a_replay_writes_nothing(db):
+    trainers = [make_trainer() for _ in range(3)]
+    _payable({t.id: 1000 * (n + 1) for n, t in enumerate(trainers)})
+    rows = [(f"reserve:{t.id}", t.id, 500) for t in trainers]
+    kw = dict(from_kind=ledger.TRAINER_PAYABLE, to_kind=ledger.TRAINER_PENDING, kind="payout_reserve")
+    assert ledger.post_transfers(_transfers(rows), {}, **kw) == 3
+    assert ledger.post_transfers(_transfers(rows), {}, **kw) == 0  # the same keys, the same entries: a replay
+    db.session.commit()
+    assert [ledger.balance(ledger.trainer_payable(t.id)) for t in trainers] == [500, 1500, 2500]
+    assert [ledger.balance(ledger.trainer_pending(t.id)) for t in trainers] == [500, 500, 500]
+    assert ledger.entries_of(ledger.find(rows[0][0]).id) == {ledger.trainer_payable(trainers[0].id): -500,
+                                                            ledger.trainer_pending(trainers[0].id): 500}
+    assert ledger.integrity_problems() == []
+    with pytest.raises(LedgerConflict):  # a key reused for other amounts
+        ledger.post_transfers(_transfers([(rows[0][0], trainers[0].id, 499)]), {}, **kw)
+
+
+def test_post_transfers_refuses_an_overdraft_or_an_account_never_opened_and_writes_nothing(db):
+    rich, poor, stranger = make_trainer(), make_trainer(), make_trainer()
+    _payable({rich.id: 1000, poor.id: 100})
+    db.session.commit()
+    kw = dict(from_kind=ledger.TRAINER_PAYABLE, to_kind=ledger.TRAINER_PENDING, kind="payout_reserve")
+    with pytest.raises(IntegrityError):  # the CHECK constraint on the guard row
+        with db.session.begin_nested():
+            ledger.post_transfers(_transfers([("a", rich.id, 1000), ("b", poor.id, 101)]), {}, **kw)
+    with pytest.raises(InsufficientFunds):
+        with db.session.begin_nested():
+            ledger.post_transfers(_transfers([("c", stranger.id, 1)]), {}, **kw)
+    with pytest.raises(ValueError):
+        ledger.post_transfers(_transfers([("d", rich.id, 0)]), {}, **kw)
+    db.session.rollback()
+    assert ledger.balance(ledger.trainer_payable(rich.id)) == 1000 and ledger.find("a") is None
+    assert ledger.integrity_problems() == []

@@ -54,16 +54,16 @@ def test_release_returns_everything_left_once():
     assert services.release_job_escrow(requester, 4, "job:4:close-again") is None
 
 
-def test_earning_splits_gross_into_trainer_pay_and_platform_fee():
+def test_earning_pays_the_trainer_the_full_rate_and_the_fee_on_top_from_escrow():
     requester, trainer = make_requester(), make_trainer()
     give_funds(requester, 10_000)
     services.fund_job_escrow(requester, 5, 10_000, "job:5:publish")
-    # 1 h 33 min at $18.45/h: gross 2860 cents; 10% fee rounds 286.0 -> 286.
+    # 1 h 33 min at $18.45/h: pay 2860 cents; the 10% fee (286) is added on top, not taken from the trainer.
     services.earn_from_escrow(5, trainer, 2_860, 1_000, "timesheet:9")
     services.earn_from_escrow(5, trainer, 2_860, 1_000, "timesheet:9")  # a retried approval
     db.session.commit()
-    assert services.escrow_balance(5) == 10_000 - 2_860
-    assert services.trainer_balances(trainer).payable == 2_574
+    assert services.escrow_balance(5) == 10_000 - 2_860 - 286
+    assert services.trainer_balances(trainer).payable == 2_860
     assert ledger.balance(ledger.PLATFORM_FEES) == 286
     assert ledger.integrity_problems() == []
 
@@ -74,7 +74,8 @@ def test_fee_rounds_half_up_in_one_documented_place():
     services.fund_job_escrow(requester, 6, 1_000, "job:6")
     services.earn_from_escrow(6, trainer, 5, 1_000, "t:1")  # fee 0.5 cent rounds to 1
     db.session.commit()
-    assert services.trainer_balances(trainer).payable == 4 and ledger.balance(ledger.PLATFORM_FEES) == 1
+    assert services.trainer_balances(trainer).payable == 5 and ledger.balance(ledger.PLATFORM_FEES) == 1
+    assert services.escrow_balance(6) == 1_000 - 6
 
 
 def test_earning_cannot_overdraw_the_escrow():
@@ -82,7 +83,7 @@ def test_earning_cannot_overdraw_the_escrow():
     give_funds(requester, 1_000)
     services.fund_job_escrow(requester, 7, 1_000, "job:7")
     with pytest.raises(InsufficientFunds, match="job's escrow"):
-        services.earn_from_escrow(7, trainer, 1_001, 1_000, "t:2")
+        services.earn_from_escrow(7, trainer, 910, 1_000, "t:2")  # 910 + 91 fee = 1,001 > 1,000
     assert services.trainer_balances(trainer).payable == 0
 
 

@@ -105,12 +105,12 @@ class MoneyMachine(RuleBasedStateMachine):
     @rule(job=J, t=T, gross=CENTS, fee_bps=st.sampled_from([0, 1_000, 2_500]))
     def earn(self, job, t, gross, fee_bps):
         call = (services.earn_from_escrow, (job, self.trainers[t], gross, fee_bps, self._key("earn")))
-        if self.expected[ledger.job_escrow(job)] < gross:
+        fee = (gross * fee_bps * 2 + 10_000) // 20_000  # half up, as core.money.fee_cents; on top of the pay
+        if self.expected[ledger.job_escrow(job)] < gross + fee:
             self._expect_refusal(call, InsufficientFunds)
             return
         self._do(call)
-        fee = (gross * fee_bps * 2 + 10_000) // 20_000  # half up, as core.money.fee_cents
-        self._move(**{ledger.job_escrow(job): -gross, ledger.trainer_payable(self.trainers[t].id): gross - fee})
+        self._move(**{ledger.job_escrow(job): -(gross + fee), ledger.trainer_payable(self.trainers[t].id): gross})
         if fee:
             self._move(**{ledger.PLATFORM_FEES: fee})
 

@@ -11,11 +11,10 @@
     const budgetInput = form.querySelector("#budget");
     if (!(rate > 0)) return;
     const fee = (cents) => Math.floor((cents * feeBp * 2 + 10000) / 20000);  // halves up, as core.money.fee_cents
-    const net = (gross) => gross - fee(gross);
-    const perHour = rate;  // an hour takes the rate from escrow; the trainer keeps it less the fee
-    document.getElementById("earn-hour").textContent = money(net(rate));
+    const perHour = rate + fee(rate);  // the fee is on top: the trainer earns the full rate
+    document.getElementById("earn-hour").textContent = money(rate);
     const taskGross = Math.floor((rate * minutes * 60 * 2 + 3600) / 7200);  // as core.money.pay_for_seconds
-    document.getElementById("earn-task").textContent = minutes > 0 ? money(net(taskGross)) : "—";
+    document.getElementById("earn-task").textContent = minutes > 0 ? money(taskGross) : "—";
     document.getElementById("cost-hour").textContent = money(perHour);
     if (budgetInput) {
       const budget = cents(budgetInput) || 0;
