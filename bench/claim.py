@@ -6,7 +6,8 @@ Run:  /work/main/.venv/bin/python bench/claim.py --quick                 (2 shar
       (PostgreSQL from BENCH_DATABASE_URL or TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test;
        a throwaway database is created and dropped.)
 
-Set-up: one published classification job with --tasks tasks and overlap 3; 64 HTTP trainers and 64 raw-loop trainers;
+Set-up: one published classification job (English, fluent, required; its budget in escrow) with --tasks tasks
+and overlap 3; 64 HTTP trainers and 64 raw-loop trainers;
 20% of each (index % 5 == 2) have already answered --done tasks (3,000 by default) near the front of the queue, so
 their claims must skip past their own work. The app runs under gunicorn (gthread) on 127.0.0.1.
 
@@ -38,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("FAIRTRAIN_INSTANCE", tempfile.mkdtemp(prefix="bench-claim-"))
-os.environ["API_RATE_LIMIT"] = "100000000 per minute"  # measure the claim, not the rate limiter
+os.environ["API_RATE_LIMIT"] = "100000000 per minute"  # measure the claim, not the rate limiter (--rate-limiter)
 
 import sqlalchemy as sa  # noqa: E402
 
@@ -98,7 +99,8 @@ def populate(url: str, tasks: int, done: int) -> dict:
         job = Job(requester_id=requester.id, title="Bench: judge posts", kind="classification", status="published",
                   config=validate_config("classification", {"labels": ["Hate speech", "Offensive", "Neither"]}),
                   hourly_rate_cents=2000, answers_per_task=OVERLAP, review_policy="auto", reservation_minutes=30,
-                  budget_cents=10**9, task_count=tasks, published_at=now)
+                  budget_cents=10**9, task_count=tasks, published_at=now,
+                  required_languages=[{"code": "en", "min_proficiency": "fluent"}])
         db.session.add(job)
         db.session.flush()
         job_id = job.id
@@ -111,6 +113,16 @@ def populate(url: str, tasks: int, done: int) -> dict:
         tokens_ = [tokens.create_token(t, name="bench", scopes=["work"])[1] for t in trainers[:MAX_CLIENTS]]
         from marketplace.accounts.models import TrainerLanguage
         db.session.add_all([TrainerLanguage(user_id=t.id, code="en", proficiency="native") for t in trainers])
+        # The budget into escrow as publishing does (a card top-up, then funds to escrow): the pay room refuses
+        # a claim the escrow cannot pay for.
+        from marketplace.payments import ledger
+        ledger.post("bench-topup", {ledger.STRIPE_CLEARING: -job.budget_cents,
+                                    ledger.requester_funds(requester.id): job.budget_cents},
+                    kind="top_up", description="Bench funds")
+        ledger.ensure_account(ledger.job_escrow(job.id), user_id=requester.id)
+        ledger.post("bench-escrow", {ledger.requester_funds(requester.id): -job.budget_cents,
+                                     ledger.job_escrow(job.id): job.budget_cents},
+                    kind="escrow_fund", description="Bench budget into escrow")
         db.session.commit()
         conn = db.session.connection()
         payload = json.dumps({"text": "A post to judge: the bus was late again and nobody said why."})
@@ -418,7 +430,11 @@ def main() -> None:
                         help="gunicorn threads per worker (default: 1 on SQLite, where processes queue better than "
                              "threads sharing one interpreter while holding the write lock; 8 on PostgreSQL)")
     parser.add_argument("--quick", action="store_true", help="20,000 tasks, 1-16 clients, 3 s loops")
+    parser.add_argument("--rate-limiter", action="store_true",
+                        help="keep the API rate limiter on (memory:// storage, as configured by default)")
     args = parser.parse_args()
+    if args.rate_limiter:
+        os.environ["BENCH_RATE_LIMIT"] = "1"
     if args.quick:
         args.tasks, args.clients, args.seconds, args.done = 20_000, [1, 4, 16], 3.0, 2000
     if max(args.clients) > MAX_CLIENTS:

@@ -67,8 +67,12 @@ def work_exclusions(user, job: Job, now: datetime, *, facts: TrainerFacts | None
     (profile, qualifications, moderation's standing for this job, the content warning) and the work rules
     (weekly limits, task supply). The catalogue of qualification names is loaded only to word a
     qualification or language rule (this runs at every claim)."""
-    facts = facts or jobs.trainer_facts(user, job, now)
-    time = time or worktime.work_time(user.id, now)
+    facts = facts or jobs.trainer_facts(user, job, now, only_for_rules=True)
+    if time is None:
+        # Time worked only matters against a limit: without the trainer's cap or the job's per-trainer limit
+        # (the common case) the claim path does not measure it.
+        limited = user.weekly_cap_minutes is not None or job.weekly_limit_minutes is not None
+        time = worktime.work_time(user.id, now) if limited else worktime.WorkTime()
     extra = jobs.extra_exclusions(user, job, now)  # rooms above: e.g. the quality room's removal from a job
     arguments = (facts, jobs.job_rules(job), weekly_hours(user, job, time), supply or matching.TaskSupply())
     found = matching.work_exclusions(*arguments, catalogue or {}, extra=extra)
