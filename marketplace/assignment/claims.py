@@ -144,6 +144,34 @@ def _statement(dialect: str, want_gold: bool | None, wait: bool = False) -> sa.T
     return sa.text(_SQLITE_BUMP.format(candidates=candidates, limit=limit))
 
 
+DEADLOCK_ATTEMPTS = 3
+
+
+def _is_deadlock(exc: sa.exc.DBAPIError) -> bool:
+    orig = exc.orig
+    return (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) == "40P01"
+
+
+def retry_on_deadlock(work):
+    """Run `work()` (the release and claim statements) inside a SAVEPOINT on PostgreSQL and run it again when
+    PostgreSQL picked it as a deadlock's victim. Rows are locked in task order, but a claim's transaction can
+    already hold other rows (the slots released just before, a gold task, the submit before "submit and next")
+    when it waits for a task, so a cycle with another claim is rare but possible. The victim's statement
+    failed and ROLLBACK TO SAVEPOINT undoes everything it did (its locks too): nothing was handed out, so
+    running it again is exact. On SQLite (one writer at a time) it simply runs."""
+    session = db.session
+    if session.get_bind().dialect.name != "postgresql":
+        return work()
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            with session.begin_nested():
+                return work()
+        except sa.exc.DBAPIError as exc:
+            if not _is_deadlock(exc) or attempt == DEADLOCK_ATTEMPTS:
+                raise
+            log.warning("claim: deadlock victim (attempt %d of %d); claiming again", attempt, DEADLOCK_ATTEMPTS)
+
+
 def release_expired(job_id: int, now: datetime, *, reopen: bool = True) -> int:
     """Expire the job's lapsed reservations (compare-and-set, so each is released once even when claims
     race) and give their slots back. Returns how many were released."""

@@ -124,17 +124,22 @@ def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
                                errors={"k": f"must be a whole number from 1 to {limit}"})
     check_may_claim(worker, job, now)
     claims.begin_write()
-    claims.release_expired(job.id, now, reopen=job.status != job_states.CLOSED)
-    held = live_reservations(job.id, worker.id, now)
-    if len(held) < k:
-        new_ids = _claim_slots(job, worker.id, now, k - len(held), want_gold)
-        if new_ids:
-            held += list(db.session.scalars(sa.select(Assignment).where(Assignment.id.in_(new_ids))
-                                            .order_by(Assignment.id)))
+    held = claims.retry_on_deadlock(lambda: _release_and_claim(job, worker.id, now, k, want_gold))
     if not held:
         supply = task_supply(job, worker.id)
         reason = matching.supply_exclusions(supply) or matching.supply_exclusions(matching.TaskSupply(False))
         raise NoWorkLeft(str(reason[0]), code=reason[0].code)
+    return held
+
+
+def _release_and_claim(job: Job, worker_id: int, now: datetime, k: int, want_gold: bool | None) -> list[Assignment]:
+    claims.release_expired(job.id, now, reopen=job.status != job_states.CLOSED)
+    held = live_reservations(job.id, worker_id, now)
+    if len(held) < k:
+        new_ids = _claim_slots(job, worker_id, now, k - len(held), want_gold)
+        if new_ids:
+            held += list(db.session.scalars(sa.select(Assignment).where(Assignment.id.in_(new_ids))
+                                            .order_by(Assignment.id)))
     return held
 
 
