@@ -46,6 +46,7 @@ import sqlalchemy as sa  # noqa: E402
 OVERLAP = 3
 ANSWER = {"labels": ["Neither"]}
 MAX_CLIENTS = 64
+RAW_CONNECTIONS = 32
 
 
 def heavy(i: int) -> bool:
@@ -279,7 +280,10 @@ def raw_loop(url, world):
     """The same statements as marketplace.assignment.claims, on a plain connection: no HTTP, no Flask, no ORM."""
     from marketplace.assignment import claims
     from marketplace.core.time import UTCDateTime, utcnow
-    engine = sa.create_engine(url, pool_size=MAX_CLIENTS + 2, max_overflow=0)
+    # At most RAW_CONNECTIONS at once, as many as the app's gunicorn threads on PostgreSQL (4 x 8): clients
+    # beyond that queue for a connection, as HTTP clients queue for a thread (and the shared server's
+    # max_connections is not exhausted at 64 clients).
+    engine = sa.create_engine(url, pool_size=RAW_CONNECTIONS, max_overflow=0, pool_timeout=120)
     dialect = engine.dialect.name
     submit = sa.text("UPDATE assignments SET status = 'approved', answer = :answer, submitted_at = :now, "
                      "reviewed_at = :now WHERE id = :id AND worker_id = :worker AND status = 'reserved' "
@@ -293,9 +297,9 @@ def raw_loop(url, world):
 
     def loop(i, deadline, result):
         worker = world["raw_ids"][i]
-        with engine.connect() as conn:
-            while time.perf_counter() < deadline:
-                t0 = time.perf_counter()
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()  # waiting for a connection counts, as waiting for a gunicorn thread does
+            with engine.connect() as conn:
                 now = utcnow()
                 params = {"job_id": world["job_id"], "overlap": OVERLAP, "worker_id": worker, "now": now,
                           "expires_at": now + timedelta(minutes=30), "k": 1}
