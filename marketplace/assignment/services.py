@@ -134,22 +134,28 @@ def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
 
 def _release_and_claim(job: Job, worker_id: int, now: datetime, k: int, want_gold: bool | None) -> list[Assignment]:
     claims.release_expired(job.id, now, reopen=job.status != job_states.CLOSED)
-    held = live_reservations(job.id, worker_id, now)
+    # One look at the trainer's rows on the job: how many they ever held (the gold-mix position) and how many
+    # they hold now; the held ones are loaded only when there are some.
+    ever, live = db.session.execute(
+        sa.select(sa.func.count(Assignment.id),
+                  sa.func.count(Assignment.id).filter(Assignment.status == states.RESERVED,
+                                                      Assignment.expires_at > now))
+        .where(Assignment.job_id == job.id, Assignment.worker_id == worker_id)).one()
+    held = live_reservations(job.id, worker_id, now) if live else []
     if len(held) < k:
-        new_ids = _claim_slots(job, worker_id, now, k - len(held), want_gold)
+        new_ids = _claim_slots(job, worker_id, now, k - len(held), want_gold, position=ever)
         if new_ids:
             held += list(db.session.scalars(sa.select(Assignment).where(Assignment.id.in_(new_ids))
                                             .order_by(Assignment.id)))
     return held
 
 
-def _claim_slots(job: Job, worker_id: int, now: datetime, count: int, want_gold: bool | None) -> list[int]:
+def _claim_slots(job: Job, worker_id: int, now: datetime, count: int, want_gold: bool | None, *,
+                 position: int) -> list[int]:
     """Claim `count` tasks; with a gold-mix provider, slot by slot (each slot's gold or not is decided by the
-    trainer's position on the job, so a retry cannot reroll it)."""
+    trainer's position on the job: how many tasks they ever held on it, so a retry cannot reroll it)."""
     expires_at = now + timedelta(minutes=job.reservation_minutes)
     if want_gold is None and hooks.resolve("GOLD_MIX_PROVIDER") is not None:
-        position = db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
-            Assignment.job_id == job.id, Assignment.worker_id == worker_id))
         ids: list[int] = []
         for slot in range(count):
             got = claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker_id, now=now,
