@@ -170,13 +170,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str, workers: int, threads: int):
+def start_gunicorn(url: str, workers: int, threads: int, worker_class: str = "gthread"):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-" + "y" * 40, "FAIRTRAIN_ENV": "development",
            "PYTHONPATH": str(ROOT)}
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen([gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "gthread",
-                                "--threads", str(threads), "--log-level", "warning", "--keep-alive", "30",
+    threading_args = ["--threads", str(threads)] if worker_class == "gthread" else []
+    process = subprocess.Popen([gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", worker_class,
+                                *threading_args, "--log-level", "warning", "--keep-alive", "30",
                                 "bench.claim_app:app"], cwd=ROOT, env=env)
     for _ in range(200):
         try:
@@ -374,16 +375,18 @@ def check_invariants(url: str, world: dict, claimed: list[int]) -> list[str]:
 
 
 def bench_engine(engine_name: str, args) -> None:
-    args = argparse.Namespace(**{**vars(args), "threads": args.threads or (1 if engine_name == "sqlite" else 8)})
+    args = argparse.Namespace(**{**vars(args), "threads": args.threads or (1 if engine_name == "sqlite" else 8),
+                                 "worker_class": args.worker_class or ("sync" if engine_name == "sqlite" else "gthread")})
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-claim-{engine_name}-"))
     url, dropper = make_database(engine_name, workdir)
     try:
         t0 = time.perf_counter()
         world = populate(url, args.tasks, args.done)
         print(f"\n== {engine_name}: {args.tasks:,} tasks, overlap {OVERLAP}, {world['heavy_rows']:,} past answers by "
-              f"heavy trainers (set-up {time.perf_counter() - t0:.1f} s); gunicorn {args.workers} workers x "
-              f"{args.threads} threads; {args.seconds:g} s per loop", flush=True)
-        server, port = start_gunicorn(url, args.workers, args.threads)
+              f"heavy trainers (set-up {time.perf_counter() - t0:.1f} s); gunicorn {args.workers} {args.worker_class} "
+              f"workers" + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+              + f"; {args.seconds:g} s per loop", flush=True)
+        server, port = start_gunicorn(url, args.workers, args.threads, args.worker_class)
         claimed: list[int] = []
         print(f"{'clients':>7} {'null/s':>8} {'claim/s':>8} {'raw/s':>8} {'claim/raw':>9} {'claim/null':>10} "
               f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'heavy p50':>9} {'raw p50':>7} {'raw p99':>7}")
@@ -433,6 +436,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="gunicorn threads per worker (default: 1 on SQLite, where processes queue better than "
                              "threads sharing one interpreter while holding the write lock; 8 on PostgreSQL)")
+    parser.add_argument("--worker-class", default=None, choices=["gthread", "sync"],
+                        help="gunicorn worker class (default: sync on SQLite, one request at a time per process, so "
+                             "keep-alive connections do not pile onto one process; gthread on PostgreSQL, "
+                             "keep-alive, --threads per process)")
     parser.add_argument("--quick", action="store_true", help="20,000 tasks, 1-16 clients, 3 s loops")
     parser.add_argument("--rate-limiter", action="store_true",
                         help="keep the API rate limiter on (memory:// storage, as configured by default)")
