@@ -154,11 +154,13 @@ def _is_deadlock(exc: sa.exc.DBAPIError) -> bool:
 
 def retry_on_deadlock(work):
     """Run `work()` (the release and claim statements) inside a SAVEPOINT on PostgreSQL and run it again when
-    PostgreSQL picked it as a deadlock's victim. Rows are locked in task order, but a claim's transaction can
-    already hold other rows (the slots released just before, a gold task, the submit before "submit and next")
-    when it waits for a task, so a cycle with another claim is rare but possible. The victim's statement
-    failed and ROLLBACK TO SAVEPOINT undoes everything it did (its locks too): nothing was handed out, so
-    running it again is exact. On SQLite (one writer at a time) it simply runs."""
+    PostgreSQL picked it as a deadlock's victim. Rows are locked in task order, but a claim can already hold
+    other rows (the slots it released just before, a gold task) when it waits for a task, so a cycle with
+    another claim is rare but possible. The victim's statement failed and ROLLBACK TO SAVEPOINT undoes
+    everything done since the savepoint, locks included: nothing was handed out, so running it again is exact,
+    and the other side of the cycle can go on. (A cycle through rows locked before the savepoint, e.g. by the
+    submit of "submit and next", is not broken by this: after the attempts the error reaches the caller, whose
+    transaction rolls back whole.) On SQLite (one writer at a time) it simply runs."""
     session = db.session
     if session.get_bind().dialect.name != "postgresql":
         return work()
