@@ -6,7 +6,8 @@ Run:  /work/main/.venv/bin/python bench/claim.py --quick                 (2 shar
       (PostgreSQL from BENCH_DATABASE_URL or TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test;
        a throwaway database is created and dropped.)
 
-Set-up: one published classification job with --tasks tasks and overlap 3; 64 HTTP trainers and 64 raw-loop trainers;
+Set-up: one published classification job (English, fluent, required; its budget in escrow) with --tasks tasks
+and overlap 3; 64 HTTP trainers and 64 raw-loop trainers;
 20% of each (index % 5 == 2) have already answered --done tasks (3,000 by default) near the front of the queue, so
 their claims must skip past their own work. The app runs under gunicorn (gthread) on 127.0.0.1.
 
@@ -38,13 +39,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("FAIRTRAIN_INSTANCE", tempfile.mkdtemp(prefix="bench-claim-"))
-os.environ["API_RATE_LIMIT"] = "100000000 per minute"  # measure the claim, not the rate limiter
+os.environ["API_RATE_LIMIT"] = "100000000 per minute"  # measure the claim, not the rate limiter (--rate-limiter)
 
 import sqlalchemy as sa  # noqa: E402
 
 OVERLAP = 3
 ANSWER = {"labels": ["Neither"]}
 MAX_CLIENTS = 64
+RAW_CONNECTIONS = 32
 
 
 def heavy(i: int) -> bool:
@@ -98,7 +100,8 @@ def populate(url: str, tasks: int, done: int) -> dict:
         job = Job(requester_id=requester.id, title="Bench: judge posts", kind="classification", status="published",
                   config=validate_config("classification", {"labels": ["Hate speech", "Offensive", "Neither"]}),
                   hourly_rate_cents=2000, answers_per_task=OVERLAP, review_policy="auto", reservation_minutes=30,
-                  budget_cents=10**9, task_count=tasks, published_at=now)
+                  budget_cents=10**9, task_count=tasks, published_at=now,
+                  required_languages=[{"code": "en", "min_proficiency": "fluent"}])
         db.session.add(job)
         db.session.flush()
         job_id = job.id
@@ -111,6 +114,16 @@ def populate(url: str, tasks: int, done: int) -> dict:
         tokens_ = [tokens.create_token(t, name="bench", scopes=["work"])[1] for t in trainers[:MAX_CLIENTS]]
         from marketplace.accounts.models import TrainerLanguage
         db.session.add_all([TrainerLanguage(user_id=t.id, code="en", proficiency="native") for t in trainers])
+        # The budget into escrow as publishing does (a card top-up, then funds to escrow): the pay room refuses
+        # a claim the escrow cannot pay for.
+        from marketplace.payments import ledger
+        ledger.post("bench-topup", {ledger.STRIPE_CLEARING: -job.budget_cents,
+                                    ledger.requester_funds(requester.id): job.budget_cents},
+                    kind="top_up", description="Bench funds")
+        ledger.ensure_account(ledger.job_escrow(job.id), user_id=requester.id)
+        ledger.post("bench-escrow", {ledger.requester_funds(requester.id): -job.budget_cents,
+                                     ledger.job_escrow(job.id): job.budget_cents},
+                    kind="escrow_fund", description="Bench budget into escrow")
         db.session.commit()
         conn = db.session.connection()
         payload = json.dumps({"text": "A post to judge: the bus was late again and nobody said why."})
@@ -157,13 +170,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(url: str, workers: int, threads: int):
+def start_gunicorn(url: str, workers: int, threads: int, worker_class: str = "gthread"):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-" + "y" * 40, "FAIRTRAIN_ENV": "development",
            "PYTHONPATH": str(ROOT)}
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen([gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", "gthread",
-                                "--threads", str(threads), "--log-level", "warning", "--keep-alive", "30",
+    threading_args = ["--threads", str(threads)] if worker_class == "gthread" else []
+    process = subprocess.Popen([gunicorn, "-b", f"127.0.0.1:{port}", "-w", str(workers), "-k", worker_class,
+                                *threading_args, "--log-level", "warning", "--keep-alive", "30",
                                 "bench.claim_app:app"], cwd=ROOT, env=env)
     for _ in range(200):
         try:
@@ -267,7 +281,10 @@ def raw_loop(url, world):
     """The same statements as marketplace.assignment.claims, on a plain connection: no HTTP, no Flask, no ORM."""
     from marketplace.assignment import claims
     from marketplace.core.time import UTCDateTime, utcnow
-    engine = sa.create_engine(url, pool_size=MAX_CLIENTS + 2, max_overflow=0)
+    # At most RAW_CONNECTIONS at once, as many as the app's gunicorn threads on PostgreSQL (4 x 8): clients
+    # beyond that queue for a connection, as HTTP clients queue for a thread (and the shared server's
+    # max_connections is not exhausted at 64 clients).
+    engine = sa.create_engine(url, pool_size=RAW_CONNECTIONS, max_overflow=0, pool_timeout=120)
     dialect = engine.dialect.name
     submit = sa.text("UPDATE assignments SET status = 'approved', answer = :answer, submitted_at = :now, "
                      "reviewed_at = :now WHERE id = :id AND worker_id = :worker AND status = 'reserved' "
@@ -281,9 +298,9 @@ def raw_loop(url, world):
 
     def loop(i, deadline, result):
         worker = world["raw_ids"][i]
-        with engine.connect() as conn:
-            while time.perf_counter() < deadline:
-                t0 = time.perf_counter()
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()  # waiting for a connection counts, as waiting for a gunicorn thread does
+            with engine.connect() as conn:
                 now = utcnow()
                 params = {"job_id": world["job_id"], "overlap": OVERLAP, "worker_id": worker, "now": now,
                           "expires_at": now + timedelta(minutes=30), "k": 1}
@@ -358,16 +375,18 @@ def check_invariants(url: str, world: dict, claimed: list[int]) -> list[str]:
 
 
 def bench_engine(engine_name: str, args) -> None:
-    args = argparse.Namespace(**{**vars(args), "threads": args.threads or (1 if engine_name == "sqlite" else 8)})
+    args = argparse.Namespace(**{**vars(args), "threads": args.threads or (1 if engine_name == "sqlite" else 8),
+                                 "worker_class": args.worker_class or ("sync" if engine_name == "sqlite" else "gthread")})
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-claim-{engine_name}-"))
     url, dropper = make_database(engine_name, workdir)
     try:
         t0 = time.perf_counter()
         world = populate(url, args.tasks, args.done)
         print(f"\n== {engine_name}: {args.tasks:,} tasks, overlap {OVERLAP}, {world['heavy_rows']:,} past answers by "
-              f"heavy trainers (set-up {time.perf_counter() - t0:.1f} s); gunicorn {args.workers} workers x "
-              f"{args.threads} threads; {args.seconds:g} s per loop", flush=True)
-        server, port = start_gunicorn(url, args.workers, args.threads)
+              f"heavy trainers (set-up {time.perf_counter() - t0:.1f} s); gunicorn {args.workers} {args.worker_class} "
+              f"workers" + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
+              + f"; {args.seconds:g} s per loop", flush=True)
+        server, port = start_gunicorn(url, args.workers, args.threads, args.worker_class)
         claimed: list[int] = []
         print(f"{'clients':>7} {'null/s':>8} {'claim/s':>8} {'raw/s':>8} {'claim/raw':>9} {'claim/null':>10} "
               f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'heavy p50':>9} {'raw p50':>7} {'raw p99':>7}")
@@ -417,8 +436,16 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="gunicorn threads per worker (default: 1 on SQLite, where processes queue better than "
                              "threads sharing one interpreter while holding the write lock; 8 on PostgreSQL)")
+    parser.add_argument("--worker-class", default=None, choices=["gthread", "sync"],
+                        help="gunicorn worker class (default: sync on SQLite, one request at a time per process, so "
+                             "keep-alive connections do not pile onto one process; gthread on PostgreSQL, "
+                             "keep-alive, --threads per process)")
     parser.add_argument("--quick", action="store_true", help="20,000 tasks, 1-16 clients, 3 s loops")
+    parser.add_argument("--rate-limiter", action="store_true",
+                        help="keep the API rate limiter on (memory:// storage, as configured by default)")
     args = parser.parse_args()
+    if args.rate_limiter:
+        os.environ["BENCH_RATE_LIMIT"] = "1"
     if args.quick:
         args.tasks, args.clients, args.seconds, args.done = 20_000, [1, 4, 16], 3.0, 2000
     if max(args.clients) > MAX_CLIENTS:

@@ -69,8 +69,11 @@ def claim(job_id):
     now = utcnow()
     held = services.start_work(job, current_user, k=body["k"], accept_warning=body["accept_content_warning"],
                                now=now)
-    db.session.commit()  # let go of the write lock (SQLite) and the task rows before building the answer
-    return jsonify({"assignments": [_out(a, now) for a in held]})
+    # Built before the commit, from rows already loaded (tasks joined, the job in the identity map), so the
+    # commit does not expire them into three more queries; then the write lock and the task rows are let go.
+    out = {"assignments": [_out(a, now) for a in held]}
+    db.session.commit()
+    return jsonify(out)
 
 
 @bp.route("/assignments")
@@ -116,9 +119,10 @@ def submit(assignment_id):
     now = utcnow()
     done, following, why = services.submit_and_next(assignment_id, current_user, body["answer"],
                                                     then_next=body["next"], now=now)
+    out = {"assignment": _out(done, now), "next": _out(following, now) if following else None,
+           "next_unavailable_reason": why}  # before the commit expires the rows (see claim)
     db.session.commit()
-    return jsonify({"assignment": _out(done, now), "next": _out(following, now) if following else None,
-                    "next_unavailable_reason": why})
+    return jsonify(out)
 
 
 @bp.route("/assignments/<int:assignment_id>/return", methods=["POST"])

@@ -144,6 +144,36 @@ def _statement(dialect: str, want_gold: bool | None, wait: bool = False) -> sa.T
     return sa.text(_SQLITE_BUMP.format(candidates=candidates, limit=limit))
 
 
+DEADLOCK_ATTEMPTS = 3
+
+
+def _is_deadlock(exc: sa.exc.DBAPIError) -> bool:
+    orig = exc.orig
+    return (getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)) == "40P01"
+
+
+def retry_on_deadlock(work):
+    """Run `work()` (the release and claim statements) inside a SAVEPOINT on PostgreSQL and run it again when
+    PostgreSQL picked it as a deadlock's victim. Rows are locked in task order, but a claim can already hold
+    other rows (the slots it released just before, a gold task) when it waits for a task, so a cycle with
+    another claim is rare but possible. The victim's statement failed and ROLLBACK TO SAVEPOINT undoes
+    everything done since the savepoint, locks included: nothing was handed out, so running it again is exact,
+    and the other side of the cycle can go on. (A cycle through rows locked before the savepoint, e.g. by the
+    submit of "submit and next", is not broken by this: after the attempts the error reaches the caller, whose
+    transaction rolls back whole.) On SQLite (one writer at a time) it simply runs."""
+    session = db.session
+    if session.get_bind().dialect.name != "postgresql":
+        return work()
+    for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+        try:
+            with session.begin_nested():
+                return work()
+        except sa.exc.DBAPIError as exc:
+            if not _is_deadlock(exc) or attempt == DEADLOCK_ATTEMPTS:
+                raise
+            log.warning("claim: deadlock victim (attempt %d of %d); claiming again", attempt, DEADLOCK_ATTEMPTS)
+
+
 def release_expired(job_id: int, now: datetime, *, reopen: bool = True) -> int:
     """Expire the job's lapsed reservations (compare-and-set, so each is released once even when claims
     race) and give their slots back. Returns how many were released."""

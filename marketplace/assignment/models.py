@@ -62,6 +62,9 @@ class Assignment(db.Model):
         sa.Index("ix_assignments_reserved", "job_id", "expires_at",
                  postgresql_where=sa.text("status = 'reserved'"), sqlite_where=sa.text("status = 'reserved'")),
         sa.Index("ix_assignments_worker_status", "worker_id", "status"),
+        # A trainer's rows on one job (the gold-mix position counted at every claim, their progress, their
+        # live reservations): index-only, even for a trainer with thousands of answers on other jobs.
+        sa.Index("ix_assignments_worker_job", "worker_id", "job_id"),
         sa.Index("ix_assignments_job_status", "job_id", "status", "submitted_at"),
     )
 

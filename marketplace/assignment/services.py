@@ -67,8 +67,12 @@ def work_exclusions(user, job: Job, now: datetime, *, facts: TrainerFacts | None
     (profile, qualifications, moderation's standing for this job, the content warning) and the work rules
     (weekly limits, task supply). The catalogue of qualification names is loaded only to word a
     qualification or language rule (this runs at every claim)."""
-    facts = facts or jobs.trainer_facts(user, job, now)
-    time = time or worktime.work_time(user.id, now)
+    facts = facts or jobs.trainer_facts(user, job, now, only_for_rules=True)
+    if time is None:
+        # Time worked only matters against a limit: without the trainer's cap or the job's per-trainer limit
+        # (the common case) the claim path does not measure it.
+        limited = user.weekly_cap_minutes is not None or job.weekly_limit_minutes is not None
+        time = worktime.work_time(user.id, now) if limited else worktime.WorkTime()
     extra = jobs.extra_exclusions(user, job, now)  # rooms above: e.g. the quality room's removal from a job
     arguments = (facts, jobs.job_rules(job), weekly_hours(user, job, time), supply or matching.TaskSupply())
     found = matching.work_exclusions(*arguments, catalogue or {}, extra=extra)
@@ -120,13 +124,7 @@ def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
                                errors={"k": f"must be a whole number from 1 to {limit}"})
     check_may_claim(worker, job, now)
     claims.begin_write()
-    claims.release_expired(job.id, now, reopen=job.status != job_states.CLOSED)
-    held = live_reservations(job.id, worker.id, now)
-    if len(held) < k:
-        new_ids = _claim_slots(job, worker.id, now, k - len(held), want_gold)
-        if new_ids:
-            held += list(db.session.scalars(sa.select(Assignment).where(Assignment.id.in_(new_ids))
-                                            .order_by(Assignment.id)))
+    held = claims.retry_on_deadlock(lambda: _release_and_claim(job, worker.id, now, k, want_gold))
     if not held:
         supply = task_supply(job, worker.id)
         reason = matching.supply_exclusions(supply) or matching.supply_exclusions(matching.TaskSupply(False))
@@ -134,13 +132,30 @@ def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
     return held
 
 
-def _claim_slots(job: Job, worker_id: int, now: datetime, count: int, want_gold: bool | None) -> list[int]:
+def _release_and_claim(job: Job, worker_id: int, now: datetime, k: int, want_gold: bool | None) -> list[Assignment]:
+    claims.release_expired(job.id, now, reopen=job.status != job_states.CLOSED)
+    # One look at the trainer's rows on the job: how many they ever held (the gold-mix position) and how many
+    # they hold now; the held ones are loaded only when there are some.
+    ever, live = db.session.execute(
+        sa.select(sa.func.count(Assignment.id),
+                  sa.func.count(Assignment.id).filter(Assignment.status == states.RESERVED,
+                                                      Assignment.expires_at > now))
+        .where(Assignment.job_id == job.id, Assignment.worker_id == worker_id)).one()
+    held = live_reservations(job.id, worker_id, now) if live else []
+    if len(held) < k:
+        new_ids = _claim_slots(job, worker_id, now, k - len(held), want_gold, position=ever)
+        if new_ids:
+            held += list(db.session.scalars(sa.select(Assignment).where(Assignment.id.in_(new_ids))
+                                            .order_by(Assignment.id)))
+    return held
+
+
+def _claim_slots(job: Job, worker_id: int, now: datetime, count: int, want_gold: bool | None, *,
+                 position: int) -> list[int]:
     """Claim `count` tasks; with a gold-mix provider, slot by slot (each slot's gold or not is decided by the
-    trainer's position on the job, so a retry cannot reroll it)."""
+    trainer's position on the job: how many tasks they ever held on it, so a retry cannot reroll it)."""
     expires_at = now + timedelta(minutes=job.reservation_minutes)
     if want_gold is None and hooks.resolve("GOLD_MIX_PROVIDER") is not None:
-        position = db.session.scalar(sa.select(sa.func.count(Assignment.id)).where(
-            Assignment.job_id == job.id, Assignment.worker_id == worker_id))
         ids: list[int] = []
         for slot in range(count):
             got = claims.claim(job.id, overlap=job.answers_per_task, worker_id=worker_id, now=now,
@@ -157,7 +172,8 @@ def _claim_slots(job: Job, worker_id: int, now: datetime, count: int, want_gold:
 
 def get_own(assignment_id: int, worker) -> Assignment:
     """The trainer's own assignment; anyone else's does not exist for them (blind: no peeking)."""
-    assignment = db.session.get(Assignment, assignment_id)
+    # The job comes in the same query (submit, draft and return all read it next).
+    assignment = db.session.get(Assignment, assignment_id, options=[sa.orm.joinedload(Assignment.job)])
     if assignment is None or assignment.worker_id != worker.id:
         raise NotFound("There is no such task in your work. It may belong to someone else.")
     return assignment

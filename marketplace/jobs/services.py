@@ -348,21 +348,32 @@ def job_rules(job: Job) -> JobRules:
                     content_warning=job.content_warning)
 
 
-def trainer_facts(user, job: Job | None = None, now=None) -> TrainerFacts:
+def trainer_facts(user, job: Job | None = None, now=None, *, only_for_rules: bool = False) -> TrainerFacts:
     """What eligibility may know about a trainer: profile, active qualifications (assessments room) and
-    standing (moderation room: suspension, country withdrawal, a sanction or block for this job or requester)."""
+    standing (moderation room: suspension, country withdrawal, a sanction or block for this job or requester).
+
+    `only_for_rules` (with a job; the claim path, which runs at every claim): load only the facts the job's
+    rules read, so a job without expertise rules never loads the trainer's expertise, etc. The exclusions
+    come out the same; the facts are not complete enough to rank jobs by match_score."""
     now = now or utcnow()
     standing = moderation.standing_for(user, now, job_id=job.id if job else None,
                                        requester_id=job.requester_id if job else None)
-    return TrainerFacts(languages={lang.code: lang.proficiency for lang in user.languages},
-                        expertise=frozenset(e.area for e in user.expertise), country=user.country,
-                        qualifications=frozenset(held_qualification_keys(user.id, now)),
+    lazy = only_for_rules and job is not None
+    needs_languages = not lazy or bool(job.required_languages)
+    needs_expertise = not lazy or bool(job.required_expertise)
+    # A language can be proven by a language qualification, so language rules read qualifications too.
+    needs_qualifications = not lazy or bool(job.required_qualifications) or bool(job.required_languages)
+    return TrainerFacts(languages={lang.code: lang.proficiency for lang in user.languages} if needs_languages else {},
+                        expertise=frozenset(e.area for e in user.expertise) if needs_expertise else frozenset(),
+                        country=user.country,
+                        qualifications=frozenset(held_qualification_keys(user.id, now)) if needs_qualifications
+                        else frozenset(),
                         in_good_standing=user.in_good_standing and standing.code not in ("suspended", "deactivated"),
                         standing=standing.code if standing.code in ("suspended", "deactivated") else user.status,
                         country_withdrawn=standing.code == "country", country_withdrawal_reason=standing.reason,
                         barred_code=standing.code if standing.code in BARRED else "",
                         barred_reason=standing.reason if standing.code in BARRED else "",
-                        accepted_content_warning=bool(job and has_accepted_warning(job, user.id)))
+                        accepted_content_warning=bool(job and job.content_warning and has_accepted_warning(job, user.id)))
 
 
 BARRED = ("job_sanction", "requester_sanction", "requester_block")

@@ -29,17 +29,27 @@ class Standing:
 OK = Standing(ok=True)
 
 
-def _blocking(user_id: int, scope: str, scope_id: int | None, now: datetime) -> Sanction | None:
-    """An active suspension or deactivation in this scope that has not passed its end date."""
-    query = sa.select(Sanction).where(
-        Sanction.user_id == user_id, Sanction.status == "active", Sanction.scope == scope,
-        Sanction.level.in_(("temporary", "permanent")),
-        sa.or_(Sanction.ends_at.is_(None), Sanction.ends_at > now))
-    if scope_id is not None:
-        query = query.where(Sanction.scope_id == scope_id)
-    # A deactivation outranks a suspension; among suspensions, the one ending last is the one that binds.
-    most_severe_first = sa.case((Sanction.level == "permanent", 0), else_=1)
-    return db.session.scalar(query.order_by(most_severe_first, Sanction.ends_at.desc()).limit(1))
+def _blocking_by_scope(user_id: int, job_id: int | None, requester_id: int | None,
+                       now: datetime) -> dict[str, Sanction]:
+    """The binding sanction of each scope (platform, this job, this requester), in ONE query since this runs
+    at every claim: an active suspension or deactivation that has not passed its end date."""
+    scopes = [Sanction.scope == "platform"]
+    if job_id is not None:
+        scopes.append(sa.and_(Sanction.scope == "job", Sanction.scope_id == job_id))
+    if requester_id is not None:
+        scopes.append(sa.and_(Sanction.scope == "requester", Sanction.scope_id == requester_id))
+    rows = db.session.scalars(sa.select(Sanction).where(
+        Sanction.user_id == user_id, Sanction.status == "active", Sanction.level.in_(("temporary", "permanent")),
+        sa.or_(Sanction.ends_at.is_(None), Sanction.ends_at > now), sa.or_(*scopes)))
+    binding: dict[str, Sanction] = {}
+    for sanction in rows:
+        # A deactivation outranks a suspension; among suspensions, the one ending last (no end: last of all).
+        rank = (sanction.level == "permanent", sanction.ends_at is None, sanction.ends_at or now)
+        current = binding.get(sanction.scope)
+        if current is None or rank > (current.level == "permanent", current.ends_at is None,
+                                      current.ends_at or now):
+            binding[sanction.scope] = sanction
+    return binding
 
 
 def _from_sanction(code: str, sanction: Sanction) -> Standing:
@@ -56,7 +66,8 @@ def standing_for(user: User, now: datetime | None = None, job_id: int | None = N
     A temporary suspension past its end date no longer blocks, even before the scheduled job records it.
     """
     now = now or utcnow()
-    platform = _blocking(user.id, "platform", None, now)
+    binding = _blocking_by_scope(user.id, job_id, requester_id, now)
+    platform = binding.get("platform")
     if platform is not None:
         return _from_sanction("deactivated" if platform.level == "permanent" else "suspended", platform)
     country = country_status(user.country, now)
@@ -65,11 +76,11 @@ def standing_for(user: User, now: datetime | None = None, job_id: int | None = N
                         reason=f"FairTrain stopped operating in your country on {country.closes_at:%-d %B %Y}: "
                                f"{country.reason}")
     if job_id is not None:
-        found = _blocking(user.id, "job", job_id, now)
+        found = binding.get("job")
         if found is not None:
             return _from_sanction("job_sanction", found)
     if requester_id is not None:
-        found = _blocking(user.id, "requester", requester_id, now)
+        found = binding.get("requester")
         if found is not None:
             return _from_sanction("requester_sanction", found)
         block = active_block(user.id, requester_id)

@@ -92,18 +92,20 @@ class BudgetState:
         return self.available_cents >= self.reserve_cents
 
 
-def budget_state(job: Job, now: datetime, *, without_trainer: int | None = None) -> BudgetState:
+def budget_state(job: Job, now: datetime, *, without_trainer: int | None = None,
+                 holders: set[int] | None = None) -> BudgetState:
     """The job's escrow against what is committed; `without_trainer` leaves out that trainer's own reserve
-    (they are the one asking to start, so their reserve is the one being checked)."""
-    holders = trainers_holding(job, now)
+    (they are the one asking to start, so their reserve is the one being checked). `holders`: trainers_holding
+    when the caller has just read it (the claim path)."""
+    holders = set(trainers_holding(job, now) if holders is None else holders)
     holders.discard(without_trainer)
     reserve = reserve_cents(job)
     return BudgetState(escrow_cents(job.id), unsettled_cents(job) + reserve * len(holders), reserve)
 
 
-def can_start(job: Job, trainer_id: int, now: datetime) -> bool:
+def can_start(job: Job, trainer_id: int, now: datetime, *, holders: set[int] | None = None) -> bool:
     """calculations.can_start_session over the database facts (the trainer's own reserve left out)."""
-    state = budget_state(job, now, without_trainer=trainer_id)
+    state = budget_state(job, now, without_trainer=trainer_id, holders=holders)
     return calculations.can_start_session(state.escrow_cents, job.hourly_rate_cents,
                                           current_app.config["BUDGET_CHECK_SECONDS"], state.committed_cents,
                                           fee_basis_points=fee_bps())

@@ -37,9 +37,10 @@ class BudgetExhausted(Conflict):
 @subscribe("work.claiming")
 def check_budget_before_claim(job, trainer, now) -> None:
     """A trainer already holding a task of the job keeps their reserve; anyone else needs a fresh one."""
-    if budget.trainers_holding(job, now) & {trainer.id}:
+    holders = budget.trainers_holding(job, now)
+    if trainer.id in holders:
         return
-    if not budget.can_start(job, trainer.id, now):
+    if not budget.can_start(job, trainer.id, now, holders=holders):
         raise BudgetExhausted(budget.budget_message(job))
 
 

@@ -186,3 +186,45 @@ def test_a_double_click_submitting_at_once_counts_the_answer_once(app):
     assert len(results) == 2 and results[0] == results[1]
     db.session.rollback()
     assert db.session.scalar(sa.select(Task.answers_done).where(Task.job_id == job_id)) == 1
+
+
+@pytest.mark.postgres_only
+def test_a_claim_chosen_as_deadlock_victim_is_claimed_again_exactly_once(app, monkeypatch):
+    """PostgreSQL aborts one claim of a lock cycle with "deadlock detected" (40P01) after it has bumped a task
+    and inserted its assignment: the savepoint undoes both, the claim runs again, and the trainer holds exactly
+    one task with the counters matching the rows. Any other database error is not retried."""
+    import psycopg
+
+    from marketplace.assignment import claims
+
+    job_id = make_open_job(tasks=3, overlap=2, commit=False).id
+    trainer_id = make_trainer(commit=False).id
+    db.session.commit()
+    job, trainer = db.session.get(Job, job_id), db.session.get(User, trainer_id)
+    real = claims._claim_once
+    calls = []
+
+    def deadlocked_once(*args, **kwargs):
+        got = real(*args, **kwargs)  # the writes happen, then PostgreSQL picks this claim as the victim
+        calls.append(got)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("UPDATE tasks ...", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+        return got
+
+    monkeypatch.setattr(claims, "_claim_once", deadlocked_once)
+    held = services.claim_next(job, trainer)
+    db.session.commit()
+    assert len(calls) == 2 and len(held) == 1
+    rows = db.session.execute(sa.select(Assignment.task_id, Assignment.status)
+                              .where(Assignment.job_id == job_id)).all()
+    assert rows == [(held[0].task_id, "reserved")]
+    holders = dict(db.session.execute(sa.select(Task.id, Task.holders).where(Task.job_id == job_id)).all())
+    assert holders[held[0].task_id] == 1 and sum(holders.values()) == 1
+
+    def broken(*args, **kwargs):
+        raise sa.exc.OperationalError("UPDATE tasks ...", {}, psycopg.errors.QueryCanceled("canceling statement"))
+
+    monkeypatch.setattr(claims, "_claim_once", broken)
+    with pytest.raises(sa.exc.OperationalError):
+        services.claim_next(job, make_trainer(commit=False))
+    db.session.rollback()

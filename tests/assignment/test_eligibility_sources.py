@@ -84,3 +84,49 @@ def test_work_from_a_withdrawn_country_is_on_hold_with_the_reason():
     excluded = [e for e in services.work_exclusions(trainer, job, now + timedelta(days=32)) if e.blocking]
     assert [e.code for e in excluded] == ["country_withdrawn"]
     assert "new payment regulation" in excluded[0].message
+
+
+def test_the_claim_path_reads_only_what_the_rules_need_and_reaches_the_same_verdict():
+    """At every claim the engine loads only the facts a job's rules read (no expertise query for a job without
+    expertise rules...); for jobs of every rule, a trainer who lacks each thing is excluded exactly as with
+    the full facts the My work page loads, and one who has it is not."""
+    from marketplace.assignment import matching
+    from marketplace.jobs import services as jobs
+
+    db.session.add(Qualification(key="hate-speech-en", name="Hate-speech judgement (English)", kind="task_skill"))
+    db.session.commit()
+    requester = make_requester()
+    rules = [{}, {"required_languages": [{"code": "ja", "min_proficiency": "professional"}]},
+             {"required_languages": [{"code": "en", "min_proficiency": "fluent"}]},
+             {"required_expertise": ["medicine"]}, {"required_qualifications": ["hate-speech-en"]},
+             {"allowed_countries": ["JP"], "country_reason": "the data may not leave Japan"},
+             {"content_warning": "Graphic descriptions of violence."}]
+    lacking = make_trainer(country="GB", languages=(("en", "native"),))
+    having = make_trainer(country="JP", languages=(("ja", "native"), ("en", "fluent")), expertise=("medicine",))
+    holdings.admin_grant(having, db.session.query(Qualification).one(), actor=make_admin(),
+                         reason="Passed the same test on our previous platform in 2025.")
+    db.session.commit()
+    now = utcnow()
+    for fields in rules:
+        job = make_open_job(requester, **fields)
+        if job.content_warning:
+            jobs.accept_content_warning(job, having)
+            db.session.commit()
+        for trainer in (lacking, having):
+            full = matching.work_exclusions(jobs.trainer_facts(trainer, job, now), jobs.job_rules(job),
+                                            services.weekly_hours(trainer, job, services.worktime.WorkTime()),
+                                            catalogue=jobs.qualification_catalogue())
+            assert [(e.code, e.message) for e in services.work_exclusions(trainer, job, now)] == \
+                [(e.code, e.message) for e in full], fields
+        assert services.work_exclusions(having, job, now) == [], fields
+        lacks = fields and fields.get("required_languages", [{}])[0].get("code") != "en"
+        assert bool(services.work_exclusions(lacking, job, now)) == bool(lacks), fields
+
+
+def test_a_platform_suspension_outranks_a_sanction_on_the_job_in_the_one_standing_query():
+    job = make_open_job()
+    trainer, admin = make_trainer(), make_admin()
+    make_sanction(trainer, admin, level="temporary", scope="job", scope_id=job.id, ends_at=utcnow() + timedelta(days=3))
+    assert codes(trainer, job) == ["job_sanction"]
+    make_sanction(trainer, admin, level="temporary", ends_at=utcnow() + timedelta(days=7), clauses=("1.2",))
+    assert codes(trainer, job) == ["standing"]
