@@ -1,14 +1,14 @@
 """Claim path: index assignments by (worker_id, job_id), so the per-claim count of a trainer's rows on a job (the
 gold-mix position) and their live reservations on it read an index, not every row the trainer ever held.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 from alembic import op
 
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
