@@ -32,13 +32,13 @@ def test_a_qualified_trainer_answers_three_tasks_with_the_keyboard(page, db, wor
 
     page.get_by_role("link", name="My work").first.click()
     card = page.locator(f"#job-{job.id}")
-    assert "$18.00 an hour" in card.inner_text() and "Posts contain slurs" in card.inner_text()
+    assert "$20.00 an hour" in card.inner_text() and "Posts contain slurs" in card.inner_text()
     shot(page, "work-my-work")
     card.get_by_label("I have read the warning").check()
     card.get_by_role("button", name="Accept and start").click()
     page.wait_for_url(re.compile(r"/work/tasks/\d+$"))
     assert page.locator("#time-today").inner_text() == "47 min"
-    assert page.locator("#rate").inner_text() == "$18.00/hour"
+    assert page.locator("#rate").inner_text() == "$20.00/hour"
 
     page.keyboard.press("?")
     assert page.locator("#shortcuts-help").is_visible()
