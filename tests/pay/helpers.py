@@ -57,3 +57,13 @@ def beat(trainer, job, **kw):
     outcome = services.heartbeat(trainer, job.id, **kw)
     db.session.commit()
     return outcome
+
+
+def work(trainer, job, clock, *, beats: int, every: int = 30, final: bool = True, **kw):
+    """Steady work on a job: a first beat, `beats` more `every` seconds apart, then (by default) the final beat."""
+    beat(trainer, job, **kw)
+    for _ in range(beats):
+        clock.advance(seconds=every)
+        beat(trainer, job, **kw)
+    if final:
+        beat(trainer, job, final=True, **kw)

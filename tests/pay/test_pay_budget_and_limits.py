@@ -16,7 +16,7 @@ from marketplace.pay.models import Timesheet
 from marketplace.payments import services as money
 from tests.factories import make_trainer
 
-from .helpers import MONDAY, Clock, beat, trainer_with_task, working_job
+from .helpers import MONDAY, Clock, beat, trainer_with_task, work, working_job
 
 ANSWER = {"labels": ["Neither"], "justification": "No group is attacked here."}
 
@@ -69,11 +69,7 @@ def test_the_clock_counts_each_instant_once_across_jobs_and_feeds_the_weekly_cap
         trainer_with_task(job_a, trainer)
         trainer_with_task(job_b, trainer)
         for job, minutes in ((job_a, 40), (job_b, 20)):
-            beat(trainer, job)
-            for _ in range(minutes * 2):
-                clock.advance(seconds=30)
-                beat(trainer, job)
-            beat(trainer, job, final=True)
+            work(trainer, job, clock, beats=minutes * 2)
         time = pay_clock.work_time(trainer.id, clock.now)
         assert time.week_seconds == 3600 and time.today_seconds == 3600
         assert time.job_week_seconds == {job_a.id: 2400, job_b.id: 1200}
@@ -86,11 +82,7 @@ def test_a_jobs_weekly_limit_per_trainer_stops_new_claims_on_that_job_only():
     with Clock(MONDAY) as clock:
         job = working_job(weekly_limit_minutes=30)
         trainer = trainer_with_task(job)
-        beat(trainer, job)
-        for _ in range(60):
-            clock.advance(seconds=30)
-            beat(trainer, job)
-        beat(trainer, job, final=True)
+        work(trainer, job, clock, beats=60)
         assignment_id = db.session.execute(sa.text("SELECT id FROM assignments WHERE worker_id = :w"),
                                            {"w": trainer.id}).scalar_one()
         submit(assignment_id, trainer, ANSWER)  # the task in hand is still accepted
@@ -106,10 +98,6 @@ def test_today_is_the_trainers_own_day():
     with Clock(tokyo_evening) as clock:
         job = working_job()
         trainer = trainer_with_task(job, timezone="Asia/Tokyo")
-        beat(trainer, job)
-        for _ in range(120):  # an hour: 30 minutes before Tokyo midnight, 30 after
-            clock.advance(seconds=30)
-            beat(trainer, job)
-        beat(trainer, job, final=True)
+        work(trainer, job, clock, beats=120)  # an hour: 30 minutes before Tokyo midnight, 30 after
         time = pay_clock.work_time(trainer.id, clock.now)
         assert (time.today_seconds, time.week_seconds) == (1800, 3600)

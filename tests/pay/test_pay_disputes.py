@@ -14,7 +14,7 @@ from marketplace.pay.models import SessionDispute, Timesheet
 from marketplace.payments import services as money
 from tests.factories import make_admin
 
-from .helpers import MONDAY, Clock, beat, trainer_with_task, working_job
+from .helpers import MONDAY, Clock, beat, trainer_with_task, work, working_job
 
 WEEK_END = MONDAY.replace(hour=0) + timedelta(days=7)
 REASON = "No tasks were submitted in this session."
@@ -25,11 +25,7 @@ def two_sessions(clock, rate_cents=3600):
     job = working_job(rate_cents=rate_cents)
     trainer = trainer_with_task(job)
     for minutes in (60, 30):
-        beat(trainer, job)
-        for _ in range(minutes * 2):
-            clock.advance(seconds=30)
-            beat(trainer, job)
-        beat(trainer, job, final=True)
+        work(trainer, job, clock, beats=minutes * 2)
         clock.advance(hours=2)
     clock.at(WEEK_END + timedelta(hours=1))
     periodic.close_pay_weeks(clock.now)

@@ -11,7 +11,7 @@ from marketplace.pay import periodic
 from marketplace.pay.models import Bonus, SessionDispute, Timesheet, WorkSession
 from tests.factories import make_admin, make_requester, make_trainer
 
-from .helpers import MONDAY, Clock, beat, trainer_with_task, working_job
+from .helpers import MONDAY, Clock, beat, trainer_with_task, work, working_job
 
 WEEK_END = MONDAY.replace(hour=0) + timedelta(days=7)
 
@@ -57,11 +57,7 @@ def test_heartbeat_errors_are_json_a_page_can_show(client, login):
 def closed_week(clock, minutes=20):
     job = working_job(rate_cents=3000)
     trainer = trainer_with_task(job)
-    beat(trainer, job)
-    for _ in range(minutes * 2):
-        clock.advance(seconds=30)
-        beat(trainer, job)
-    beat(trainer, job, final=True)
+    work(trainer, job, clock, beats=minutes * 2)
     clock.at(WEEK_END + timedelta(hours=1))
     periodic.close_pay_weeks(clock.now)
     db.session.commit()

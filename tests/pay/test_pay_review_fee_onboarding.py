@@ -14,7 +14,7 @@ from marketplace.payments import ledger, services as money
 from marketplace.quality import peer, rules
 from tests.factories import answer_task, job_tasks, make_trainer
 
-from .helpers import MONDAY, Clock, beat, trainer_with_task, working_job
+from .helpers import MONDAY, Clock, beat, trainer_with_task, work, working_job
 from .test_pay_bonus_and_onboarding import submitted_attempt
 
 NEXT_MONDAY = MONDAY.replace(hour=0) + timedelta(days=7)
@@ -75,11 +75,7 @@ def test_an_approved_hour_moves_rate_plus_fee_out_of_escrow_rate_to_the_trainer_
     with Clock(MONDAY) as clock:
         job = working_job(rate_cents=2000)
         trainer = trainer_with_task(job)
-        beat(trainer, job)
-        for _ in range(60):
-            clock.advance(seconds=60)
-            beat(trainer, job)
-        beat(trainer, job, final=True)
+        work(trainer, job, clock, beats=60, every=60)
         escrow, fees = money.escrow_balance(job.id), ledger.balance(ledger.PLATFORM_FEES)
         clock.at(NEXT_MONDAY + timedelta(hours=1))
         periodic.close_pay_weeks(clock.now)
@@ -121,10 +117,7 @@ def test_a_suspension_closes_the_session_at_its_start_and_the_time_up_to_it_is_p
     with Clock(MONDAY) as clock:
         job = working_job(rate_cents=2400)
         trainer = trainer_with_task(job)
-        beat(trainer, job)
-        for _ in range(10):
-            clock.advance(seconds=60)
-            beat(trainer, job)
+        work(trainer, job, clock, beats=10, every=60, final=False)
         clock.advance(seconds=30)  # working, between two beats, when the suspension starts
         issue(trainer, make_admin(), level="temporary", ends_at=clock.now + timedelta(days=7), is_severe=True,
               severity_justification="Forty answers in ninety seconds cannot be honest work at all.")

@@ -10,7 +10,7 @@ from marketplace.pay import services
 from marketplace.pay.models import Timesheet, WorkSession
 from tests.factories import make_trainer
 
-from .helpers import MONDAY, Clock, beat, trainer_with_task, working_job
+from .helpers import MONDAY, Clock, beat, trainer_with_task, work, working_job
 
 
 def sessions_of(trainer):
@@ -138,11 +138,7 @@ def test_work_across_monday_midnight_utc_is_split_into_the_two_pay_weeks_without
     with Clock(sunday_night) as clock:
         job = working_job()
         trainer = trainer_with_task(job)
-        beat(trainer, job)
-        for _ in range(40):  # 20 minutes, through midnight
-            clock.advance(seconds=30)
-            beat(trainer, job)
-        beat(trainer, job, final=True)
+        work(trainer, job, clock, beats=40)  # 20 minutes, through midnight
         first, second = sessions_of(trainer)
         assert (first.seconds, first.close_reason) == (600, "week_end")
         assert second.started_at == sunday_night + timedelta(minutes=10) and second.seconds == 600
