@@ -162,3 +162,13 @@ def test_this_pay_week_shows_minutes_under_an_hour_and_names_the_goal(client, lo
         assert "20 min" in this_week and "0 h<" not in this_week
         assert "Your weekly goal: 0.3 of 10 hours this week" in this_week
         assert "Your weekly goal: 0.3 of 10 hours this week" in client.get("/earnings").get_data(as_text=True)
+
+
+def test_the_requester_reads_pay_weeks_as_dates_not_iso_week_codes(client, login):
+    with Clock(MONDAY) as clock:
+        job, trainer, sheet, _ = closed_week(clock)
+        job.requester.timezone = "UTC"
+        db.session.commit()
+        login(job.requester)
+        page = client.get("/pay/timesheets").get_data(as_text=True)
+        assert "Mon 6 Mar – Sun 12 Mar 2028 (UTC)" in page and "2028-W10" not in page
