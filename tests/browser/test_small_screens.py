@@ -1,11 +1,11 @@
-"""On a phone (390 px wide) the pages people use most never scroll sideways: the navigation wraps onto more
-lines and a wide table scrolls inside itself."""
+"""On a phone (390 px wide) the pages people use most never scroll sideways: the navigation and the admin
+sub-navigation wrap onto more lines and a wide table scrolls inside itself."""
 from __future__ import annotations
 
 import pytest
 
 from marketplace.extensions import db
-from tests.factories import DEFAULT_PASSWORD, make_open_job, make_requester, make_trainer
+from tests.factories import DEFAULT_PASSWORD, make_admin, make_open_job, make_requester, make_trainer
 
 from .conftest import log_in, shot
 
@@ -27,10 +27,11 @@ def phone(browser, live_server):
 def test_trainer_and_requester_pages_fit_a_phone(phone):
     requester = make_requester()
     job = make_open_job(requester=requester)
-    trainer = make_trainer()
+    trainer, admin = make_trainer(), make_admin()
     db.session.commit()
     for user, paths in ((trainer, ["/home", "/work/", "/pay/timesheets", "/earnings", "/wallet", "/my-record"]),
-                        (requester, ["/jobs/", f"/jobs/{job.id}", "/pay/timesheets", "/pay/spend", "/funds"])):
+                        (requester, ["/jobs/", f"/jobs/{job.id}", "/pay/timesheets", "/pay/spend", "/funds"]),
+                        (admin, ["/admin/", "/admin/audit", "/admin/appeals", "/admin/sanctions"])):
         phone.context.clear_cookies()
         log_in(phone, user.email, DEFAULT_PASSWORD)
         for path in paths:
