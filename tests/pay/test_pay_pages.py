@@ -161,7 +161,10 @@ def test_this_pay_week_shows_minutes_under_an_hour_and_names_the_goal(client, lo
         this_week = page[page.index('id="this-week"'):page.index("Waiting for approval")]
         assert "20 min" in this_week and "0 h<" not in this_week
         assert "Your weekly goal: 0.3 of 10 hours this week" in this_week
-        assert "Your weekly goal: 0.3 of 10 hours this week" in client.get("/earnings").get_data(as_text=True)
+        earnings = client.get("/earnings").get_data(as_text=True)
+        assert "Your weekly goal: 0.3 of 10 hours this week" in earnings
+        # No payday yet: the empty state points to the wallet, where payouts outside a payday are listed.
+        assert "No payday yet" in earnings and 'href="/wallet"' in earnings
 
 
 def test_the_requester_reads_pay_weeks_as_dates_not_iso_week_codes(client, login):
