@@ -245,7 +245,7 @@ def _register_template_helpers(app: Flask) -> None:
         items = []
         for endpoint, label in NAV.get(user.role, ()):
             if endpoint in app.view_functions:
-                items.append({"url": url_for(endpoint), "label": label})
+                items.append({"url": url_for(endpoint), "label": label, "endpoint": endpoint})
         return items
 
     @app.template_global("settings_items")

@@ -17,6 +17,7 @@ from ..assessments import services as assessments
 from ..assessments.models import Qualification
 from ..core import audit, events, notices
 from ..core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..core.money import format_cents
 from ..core.schema import schema_errors
 from ..core.taxonomy import countries, languages
 from ..core.time import utcnow
@@ -176,7 +177,9 @@ def publish_job(job: Job, actor) -> None:
     check_publishable(job)
     _require_money()
     _move(job, "publish", published_at=utcnow())
-    audit.record("jobs.published", actor=actor, subject=job, reason=f"Published with budget {job.budget_cents} cents.")
+    audit.record("jobs.published", actor=actor, subject=job,
+                 reason=f"Published with a budget of {format_cents(job.budget_cents)}.",
+                 data={"budget_cents": job.budget_cents})
     events.emit("job.published", job=job, actor=actor)
 
 
@@ -231,7 +234,7 @@ def add_budget(job: Job, actor, amount_cents: int, idempotency_key: str) -> bool
                        .values(budget_cents=Job.budget_cents + amount_cents, updated_at=utcnow())
                        .execution_options(synchronize_session=False))
     db.session.refresh(job)
-    audit.record("jobs.budget_added", actor=actor, subject=job, reason=f"Budget raised by {amount_cents} cents.",
+    audit.record("jobs.budget_added", actor=actor, subject=job, reason=f"Budget raised by {format_cents(amount_cents)}.",
                  data={"amount_cents": amount_cents})
     if job.status == states.PAUSED and job.paused_reason == states.PAUSED_FOR_BUDGET:
         try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from textwrap import shorten
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -126,7 +127,8 @@ def _resolve(subject_id: int) -> Decision | None:
 
     return Decision(kind="requester_block", subject_id=block.id, concerns_user_id=block.trainer_id,
                     decided_by_id=block.requester_id, decided_at=block.created_at,
-                    description=f"Blocked from {requester_name(requester)}'s jobs: {block.reason[:160]}",
+                    description=f"Blocked from {requester_name(requester)}'s jobs: "
+                                f"{shorten(block.reason, 160, placeholder='…')}",
                     link=links.block(block.id), restore=restore)
 
 

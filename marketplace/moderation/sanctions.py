@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from textwrap import shorten
 
 import sqlalchemy as sa
 from flask import current_app
@@ -261,7 +262,8 @@ def _resolve(subject_id: int) -> Decision | None:
 
     return Decision(kind="sanction", subject_id=sanction.id, concerns_user_id=sanction.user_id,
                     decided_by_id=sanction.issued_by_id, decided_at=sanction.issued_at,
-                    description=f"{title(sanction)}: {sanction.reason[:160]}", link=links.sanction(sanction.id),
+                    description=f"{title(sanction)}: {shorten(sanction.reason, 160, placeholder='…')}",
+                    link=links.sanction(sanction.id),
                     restore=restore)
 
 

@@ -77,3 +77,19 @@ def test_suspended_trainer_can_still_log_in_and_read_why(client):
     assert response.status_code == 302
     page = client.get("/standing").get_data(as_text=True)
     assert "New work is blocked" in page and "appeal" in page
+
+
+def test_home_says_what_each_place_is_for_in_each_role(client, db, login):
+    from tests.factories import make_admin, make_requester, make_trainer
+    expected = {
+        "worker": ["Every minute you worked", "Pending, approved and paid money", "Languages, expertise"],
+        "requester": ["approve it, or dispute a session with a reason", "pay a bonus", "Organisation, billing"],
+        "admin": ["Open appeals, soonest deadline first", "Every recorded decision"],
+    }
+    for user in (make_trainer(), make_requester(), make_admin()):
+        login(user)
+        page = client.get("/home").get_data(as_text=True)
+        for line in expected[user.role]:
+            assert line in page, (user.role, line)
+        if user.role != "worker":
+            assert "Languages, expertise" not in page

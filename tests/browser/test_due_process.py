@@ -88,7 +88,7 @@ def test_suspension_appeal_and_overturn_in_the_browser(page, new_page, db):
     assert "Temporary suspension (platform-wide), citing 1.1" in sanctions and "Ada Admin (admin)" in sanctions
     assert "Appeal overturned on" in sanctions and DECISION in sanctions
     assert APPEAL in appeals and "Bo Second-Admin (admin)" in appeals and "back in good standing" in appeals
-    assert "appeal.decided" in amara.locator("#record").inner_text()
+    assert "Appeal: decided" in amara.locator("#record").inner_text()
     shot(amara, "moderation-my-record")
     db.session.refresh(trainer)
     assert trainer.status == "active"

@@ -138,3 +138,26 @@ def test_scheduled_outbox_job_runs_under_frozen_time_through_the_scheduler(app, 
     with time_machine.travel(T0 + timedelta(hours=1), tick=False):
         assert scheduler.run_job("send_outbox", holder="test-holder") == 1
     assert db.session.scalar(sa.select(OutboundEmail.status)) == "sent"
+
+
+def test_older_entries_walks_back_page_after_page_keeping_the_filter(client, db, login):
+    """The "Older entries" link on page 2 leads to page 3 (it used to append a second `before`, so the first
+    one won and page 2 came back)."""
+    import re
+    admin = make_admin()
+    for n in range(120):
+        audit.record("paging.row", actor=admin, reason=f"row {n:03d}")
+    db.session.commit()
+    login(admin)
+    seen = []
+    url = "/admin/audit?action=paging."
+    for _ in range(3):
+        page = client.get(url).get_data(as_text=True)
+        seen.append(sorted(set(re.findall(r"row (\d{3})", page))))
+        found = re.search(r'href="([^"]+)" id="older"', page)
+        if not found:
+            break
+        url = found.group(1).replace("&amp;", "&")
+        assert url.count("before=") == 1 and "action=paging." in url
+    assert [len(s) for s in seen] == [50, 50, 20]
+    assert seen[0][0] == "070" and seen[1][0] == "020" and seen[2][0] == "000"

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.core.errors import Conflict, ValidationFailed
-from marketplace.core.models import Notice
+from marketplace.core.models import AuditEvent, Notice
 from marketplace.jobs import services
 from marketplace.jobs.models import Job, Task
 from tests.factories import make_job
@@ -35,6 +35,9 @@ def test_publish_moves_the_budget_to_escrow_in_the_same_transaction(db, fake_mon
     db.session.commit()
     assert fresh(db, job).status == "published" and fresh(db, job).published_at is not None
     assert fake_money.escrow[job.id] == 10_000 and fake_money.funds[job.requester_id] == 15_000
+    # The decision reads as money in the audit log and the requester's record, not as a count of cents.
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "jobs.published"))
+    assert event.reason == "Published with a budget of $100.00."
 
 
 def test_budget_beyond_the_requesters_funds_leaves_the_job_a_draft(db, client, login, fake_money):

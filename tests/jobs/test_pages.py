@@ -146,3 +146,31 @@ def test_trainer_sees_why_they_cannot_take_a_job_and_accepts_a_content_warning(c
     assert "You can work on this job." in client.get(f"/jobs/{open_job.id}/about").get_data(as_text=True)
     draft = make_job()
     assert client.get(f"/jobs/{draft.id}/about").status_code == 404
+
+
+def test_a_draft_without_tasks_says_why_it_cannot_be_published_and_offers_no_live_button(client, login, db):
+    empty, ready = make_job(budget_cents=36_000), make_job(tasks=2, budget_cents=36_000, hourly_rate_cents=1800)
+    login(empty.requester)
+    page = client.get(f"/jobs/{empty.id}").get_data(as_text=True)
+    assert "Not ready to publish." in page and "Add tasks before publishing" in page
+    assert 'disabled aria-describedby="publish-problem">Fund and publish' in page
+    assert f'action="/jobs/{empty.id}/publish"' not in page
+    login(ready.requester)
+    ready_page = client.get(f"/jobs/{ready.id}").get_data(as_text=True)
+    assert f'action="/jobs/{ready.id}/publish"' in ready_page and "Not ready to publish" not in ready_page
+    # The budget line says an hour's cost is the trainer's rate plus the fee on top.
+    assert "$19.80 an hour" in ready_page and "(the $18.00 rate plus the 10% platform fee on top)" in ready_page
+
+
+def test_the_tasks_list_shows_a_classification_gold_answer_as_its_labels(client, login, db):
+    from marketplace.jobs.models import Task
+    job = make_job(tasks=2)
+    first, second = db.session.scalars(sa.select(Task).where(Task.job_id == job.id).order_by(Task.seq)).all()
+    first.gold = {"labels": ["Offensive, not hate speech"]}
+    second.gold = {"boxes": [{"label": "cat", "x": 1}]}
+    db.session.commit()
+    login(job.requester)
+    page = client.get(f"/jobs/{job.id}/tasks").get_data(as_text=True)
+    assert '<span class="gold-labels">Offensive, not hate speech</span>' in page
+    assert "{&#34;labels&#34;" not in page and '{"labels"' not in page
+    assert "boxes" in page  # other kinds' gold still shows, as data

@@ -265,3 +265,14 @@ def test_decided_appeal_writes_exactly_one_audit_row_including_restoration(db):
     assert [(r.action, r.actor_id, r.subject_user_id, r.reason) for r in rows] == [
         ("appeal.decided", second.id, trainer.id, REASON)]
     assert rows[0].data["outcome"] == "overturned" and rows[0].data["late"] is False
+
+
+def test_a_long_sanction_reason_is_shortened_at_a_word_with_an_ellipsis(db):
+    """The appeal's "Against" line quotes the decision; a long reason ends with "…" at a word, not mid-word."""
+    from marketplace.moderation.appeals import resolve
+    long_reason = ("Your work sessions on the contract-law review job stayed open for 3 h 40 min on 24 November "
+                   "while no item was submitted; please close a session when you step away from the work page.")
+    sanction = make_sanction(make_trainer(), make_admin(), reason=long_reason)
+    description = resolve("sanction", sanction.id).description
+    assert description.endswith("…") and len(description) < len(long_reason) + 40
+    assert description[:-1].split()[-1] in long_reason.split()

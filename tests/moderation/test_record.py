@@ -23,7 +23,7 @@ def test_my_record_tells_the_whole_story_with_outcomes(client, db, login):
     page = client.get("/my-record").get_data(as_text=True)
     for text in ("Warnings and suspensions", "Warning (platform-wide), citing 1.1", "Ada (admin)",
                  "Appeal overturned on", "Appeals", APPEAL, "Overturned on", "Bo (admin)", DECISION,
-                 "Requester blocks", "Blocked from Aurora AI Lab", "appeal.decided", "sanction.issued"):
+                 "Requester blocks", "Blocked from Aurora AI Lab", "Appeal: decided", "Sanction: issued"):
         assert text in page, text
     assert "Someone else" not in page
     data = client.get("/my-record.json").get_json()

@@ -138,3 +138,36 @@ def test_earnings_page_shows_pending_money_and_the_chart_data(client, login):
         assert "$15.00" in page  # 30 minutes at $30/h, waiting for approval
         assert 'id="earnings-data"' in page and "chart.umd.min.js" in page
         assert "Next payday" in page
+
+
+def test_this_pay_week_shows_minutes_under_an_hour_and_names_the_goal(client, login):
+    """Twenty minutes of work this week read "20 min", not "0 h"; the goal line says it is the trainer's goal."""
+    with Clock(MONDAY) as clock:
+        job = working_job(rate_cents=3000)
+        trainer = trainer_with_task(job)
+        trainer.weekly_goal_minutes = 600
+        beat(trainer, job)
+        for _ in range(40):
+            clock.advance(seconds=30)
+            beat(trainer, job)
+        beat(trainer, job, final=True)
+        db.session.commit()
+        login(trainer)
+        page = client.get("/pay/timesheets").get_data(as_text=True)
+        this_week = page[page.index('id="this-week"'):page.index("Waiting for approval")]
+        assert "20 min" in this_week and "0 h<" not in this_week
+        assert "Your weekly goal: 0.3 of 10 hours this week" in this_week
+        earnings = client.get("/earnings").get_data(as_text=True)
+        assert "Your weekly goal: 0.3 of 10 hours this week" in earnings
+        # No payday yet: the empty state points to the wallet, where payouts outside a payday are listed.
+        assert "No payday yet" in earnings and 'href="/wallet"' in earnings
+
+
+def test_the_requester_reads_pay_weeks_as_dates_not_iso_week_codes(client, login):
+    with Clock(MONDAY) as clock:
+        job, trainer, sheet, _ = closed_week(clock)
+        job.requester.timezone = "UTC"
+        db.session.commit()
+        login(job.requester)
+        page = client.get("/pay/timesheets").get_data(as_text=True)
+        assert "Mon 6 Mar – Sun 12 Mar 2028 (UTC)" in page and "2028-W10" not in page

@@ -14,7 +14,7 @@
         { label: "Approved ($)", data: data.approved, backgroundColor: "#1f8f5c", stack: "money", yAxisID: "money" },
         { label: "Pending approval ($)", data: data.pending, backgroundColor: "#9fd3b4", stack: "money", yAxisID: "money" },
         { label: "Hours", data: data.hours, type: "line", borderColor: "#2b6cb0", backgroundColor: "#2b6cb0",
-          yAxisID: "hours", tension: 0.2 }
+          yAxisID: "hours", tension: 0.2, cubicInterpolationMode: "monotone" }
       ]
     },
     options: {
