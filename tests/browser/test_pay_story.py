@@ -7,12 +7,16 @@ hand: the page's heartbeats then land at known instants. The browser's own timer
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timedelta, timezone
 
 import time_machine
 from playwright.sync_api import expect
 
+import sqlalchemy as sa
+
 from marketplace.extensions import db
+from marketplace.pay.models import WorkSession
 from marketplace.pay import periodic as pay_periodic
 from marketplace.payments import periodic as money_periodic
 from tests.factories import DEFAULT_PASSWORD, make_admin, make_open_job, make_payout_ready_trainer, make_requester
@@ -34,6 +38,22 @@ def answer_task(page, then: str) -> None:
     page.get_by_role("button", name=re.compile(f"Submit and {then}")).click()
 
 
+def wait_for_open_session(trainer_id: int, started_at: datetime) -> None:
+    """Wait (up to 30 s of real time) until the server has opened the trainer's session at `started_at`.
+
+    The frozen clock may only move on once the page's beat at this instant has landed: a beat that arrives after
+    the move would start the session later (or, after a break, extend the wrong one) and the clock would be short.
+    """
+    for _ in range(150):
+        db.session.rollback()
+        opened = db.session.scalar(sa.select(WorkSession.started_at).where(
+            WorkSession.trainer_id == trainer_id, WorkSession.closed_at.is_(None)))
+        if opened == started_at:
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"no open session started at {started_at} (open session started at {opened})")
+
+
 def test_a_week_of_work_from_the_clock_to_the_wallet(app, page, new_page):
     app.config.update(HEARTBEAT_INTERVAL_SECONDS=1, HEARTBEAT_ACTIVE_SECONDS=3600)
     traveller = time_machine.travel(MONDAY, tick=False)
@@ -49,12 +69,14 @@ def test_a_week_of_work_from_the_clock_to_the_wallet(app, page, new_page):
         page.get_by_role("navigation").get_by_role("link", name="My work").click()
         page.get_by_role("button", name="Start working").click()
         expect(page.locator("#clock-today")).to_have_text("0 min", timeout=CLOCK_WAIT)
+        wait_for_open_session(trainer.id, MONDAY)
         now = MONDAY
         for minutes_before, expected, then in ((5, "5 min", "next"), (5, "10 min", "next"), (5, "15 min", "stop")):
             if then == "stop":
                 now += timedelta(minutes=10)  # a coffee break longer than the idle gap: a new session
                 clock.move_to(now)
                 page.mouse.move(200, 300)
+                wait_for_open_session(trainer.id, now)  # the break closed the first session; a new one opens now
                 expect(page.locator("#clock-today")).to_have_text("10 min", timeout=CLOCK_WAIT)
             now += timedelta(minutes=minutes_before)
             clock.move_to(now)
