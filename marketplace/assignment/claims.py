@@ -23,6 +23,8 @@ task past its overlap stays closed to ordinary claims).
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections import Counter
 from datetime import datetime
 
@@ -144,7 +146,7 @@ def _statement(dialect: str, want_gold: bool | None, wait: bool = False) -> sa.T
     return sa.text(_SQLITE_BUMP.format(candidates=candidates, limit=limit))
 
 
-DEADLOCK_ATTEMPTS = 3
+DEADLOCK_ATTEMPTS = 5
 
 
 def _is_deadlock(exc: sa.exc.DBAPIError) -> bool:
@@ -153,10 +155,11 @@ def _is_deadlock(exc: sa.exc.DBAPIError) -> bool:
 
 
 def retry_on_deadlock(work):
-    """Run `work()` (the release and claim statements) inside a SAVEPOINT on PostgreSQL and run it again when
-    PostgreSQL picked it as a deadlock's victim. Rows are locked in task order, but a claim can already hold
-    other rows (the slots it released just before, a gold task) when it waits for a task, so a cycle with
-    another claim is rare but possible. The victim's statement failed and ROLLBACK TO SAVEPOINT undoes
+    """Run `work()` (the release and claim statements, or a submit's answer and count) inside a SAVEPOINT on
+    PostgreSQL and run it again, after a short random pause, when PostgreSQL picked it as a deadlock's victim.
+    Each statement locks tasks in task order, but a claim can already hold other rows (the slots it released
+    just before, a gold task) when it waits for a task, and a waiting submit queues on a task row, so cycles
+    are rare but possible. The victim's statement failed and ROLLBACK TO SAVEPOINT undoes
     everything done since the savepoint, locks included: nothing was handed out, so running it again is exact,
     and the other side of the cycle can go on. (A cycle through rows locked before the savepoint, e.g. by the
     submit of "submit and next", is not broken by this: after the attempts the error reaches the caller, whose
@@ -171,7 +174,8 @@ def retry_on_deadlock(work):
         except sa.exc.DBAPIError as exc:
             if not _is_deadlock(exc) or attempt == DEADLOCK_ATTEMPTS:
                 raise
-            log.warning("claim: deadlock victim (attempt %d of %d); claiming again", attempt, DEADLOCK_ATTEMPTS)
+            log.warning("deadlock victim (attempt %d of %d); running again", attempt, DEADLOCK_ATTEMPTS)
+            time.sleep(random.uniform(0, 0.01 * attempt))  # let the other side of the cycle finish first
 
 
 def release_expired(job_id: int, now: datetime, *, reopen: bool = True) -> int:
@@ -210,7 +214,9 @@ def claim(job_id: int, *, overlap: int, worker_id: int, now: datetime, expires_a
         # SKIP LOCKED found nothing: every open task may just be locked by claims in flight, which is no
         # reason to tell a trainer "no more tasks" (PyBossa's bug). Ask again, this time waiting for those
         # locks; PostgreSQL re-checks each row once it is free, so this returns nothing only when nothing
-        # is left. Rows are locked in task order, so two waiting claims cannot deadlock.
+        # is left. Each statement locks rows in task order, but a claim runs up to three of them (gold first, then
+        # any task, then waiting), so two claims (or a claim and a submit) can still meet in a cycle: PostgreSQL
+        # aborts one statement and retry_on_deadlock runs that side again from its savepoint.
         # A gold slot waits on gold first: gold tasks are shared by every trainer, so at a gold slot they are
         # the ones most likely to be locked by other trainers' claims at this very moment.
         if want_gold:

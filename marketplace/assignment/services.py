@@ -239,16 +239,24 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
               "draft": None}
     if auto:
         values["reviewed_at"] = now
-    done = db.session.execute(
-        sa.update(Assignment).where(Assignment.id == assignment.id, Assignment.worker_id == worker.id,
-                                    Assignment.status == states.RESERVED, Assignment.expires_at > now)
-        .values(**values).execution_options(synchronize_session=False)).rowcount
+
+    def write() -> int:
+        # The answer and the task's count in one savepoint: on PostgreSQL a claim holding this task's row while
+        # it waits for another can make the count a deadlock's victim; the savepoint undoes both and runs again.
+        done = db.session.execute(
+            sa.update(Assignment).where(Assignment.id == assignment.id, Assignment.worker_id == worker.id,
+                                        Assignment.status == states.RESERVED, Assignment.expires_at > now)
+            .values(**values).execution_options(synchronize_session=False)).rowcount
+        if done:
+            _count_answer(task.id, job, +1)
+        return done
+
+    done = claims.retry_on_deadlock(write)
     _refresh(assignment)
     if not done:
         if assignment.status in states.ANSWERED and assignment.answer == answer:
             return assignment  # the other click won the race with the same answer
         raise Conflict(_not_reserved_message(assignment, now), code="not_reserved")
-    _count_answer(task.id, job, +1)
     # Rooms above react in this transaction (the quality room scores gold and queues peer review).
     emit("assignment.submitted", assignment=assignment, job=job, task=task, worker=worker, now=now)
     return assignment
