@@ -176,10 +176,14 @@ def _claim_slots(job: Job, worker_id: int, now: datetime, count: int, want_gold:
 
 # --- one assignment ----------------------------------------------------------------------------------------
 
+_OWN = (sa.select(Assignment).options(sa.orm.joinedload(Assignment.job))
+        .where(Assignment.id == sa.bindparam("assignment_id")))  # built once: every submit, draft, return
+
+
 def get_own(assignment_id: int, worker) -> Assignment:
     """The trainer's own assignment; anyone else's does not exist for them (blind: no peeking)."""
     # The job comes in the same query (submit, draft and return all read it next).
-    assignment = db.session.get(Assignment, assignment_id, options=[sa.orm.joinedload(Assignment.job)])
+    assignment = db.session.scalar(_OWN, {"assignment_id": assignment_id})
     if assignment is None or assignment.worker_id != worker.id:
         raise NotFound("There is no such task in your work. It may belong to someone else.")
     return assignment
