@@ -84,13 +84,16 @@ def tokens_of(user_id: int) -> list[ApiToken]:
                                    .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())))
 
 
+_BY_HASH = (sa.select(ApiToken).options(sa.orm.joinedload(ApiToken.user))
+            .where(ApiToken.token_hash == sa.bindparam("token_hash")))  # built once: every API request
+
+
 def authenticate(raw: str, now=None) -> ApiToken | None:
     """The live token for a raw token string, or None (unknown, revoked or expired)."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     # The person comes in the same query (every API request loads them next, from the identity map).
-    token = db.session.scalar(sa.select(ApiToken).options(sa.orm.joinedload(ApiToken.user))
-                              .where(ApiToken.token_hash == hash_token(raw)))
+    token = db.session.scalar(_BY_HASH, {"token_hash": hash_token(raw)})
     now = now or utcnow()
     if token is None or token.revoked_at is not None or (token.expires_at and as_utc(token.expires_at) <= now):
         return None

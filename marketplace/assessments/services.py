@@ -27,11 +27,14 @@ def active_qualification_keys(user_id: int, now: datetime | None = None) -> set[
     Expiry counts from `expires_at`, even before the scheduled job has marked the holding expired.
     """
     now = now or utcnow()
-    return set(db.session.scalars(
-        sa.select(Qualification.key).join(TrainerQualification,
-                                          TrainerQualification.qualification_id == Qualification.id)
-        .where(TrainerQualification.user_id == user_id, TrainerQualification.status == "active",
-               sa.or_(TrainerQualification.expires_at.is_(None), TrainerQualification.expires_at > now))))
+    return set(db.session.scalars(_ACTIVE_KEYS, {"user_id": user_id, "now": now}))  # built once: every claim
+
+
+_ACTIVE_KEYS = (sa.select(Qualification.key)
+                .join(TrainerQualification, TrainerQualification.qualification_id == Qualification.id)
+                .where(TrainerQualification.user_id == sa.bindparam("user_id"), TrainerQualification.status == "active",
+                       sa.or_(TrainerQualification.expires_at.is_(None),
+                              TrainerQualification.expires_at > sa.bindparam("now"))))
 
 
 def qualification_catalogue() -> list[Qualification]:

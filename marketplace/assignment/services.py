@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..core.events import emit
@@ -101,11 +102,21 @@ def check_may_claim(user, job: Job, now: datetime) -> None:
 
 # --- claiming ----------------------------------------------------------------------------------------------
 
+# The claim path's own statements are built once with bind parameters (building a statement costs more CPU
+# than running it on these index lookups, and a claim runs several).
+_LIVE = (sa.select(Assignment).where(Assignment.job_id == sa.bindparam("job_id"),
+                                     Assignment.worker_id == sa.bindparam("worker_id"),
+                                     Assignment.status == states.RESERVED, Assignment.expires_at > sa.bindparam("now"))
+         .order_by(Assignment.id))
+_EVER_AND_LIVE = (sa.select(sa.func.count(Assignment.id),
+                            sa.func.count(Assignment.id).filter(Assignment.status == states.RESERVED,
+                                                                Assignment.expires_at > sa.bindparam("now")))
+                  .where(Assignment.job_id == sa.bindparam("job_id"), Assignment.worker_id == sa.bindparam("worker_id")))
+_BY_IDS = sa.select(Assignment).where(Assignment.id.in_(sa.bindparam("ids", expanding=True))).order_by(Assignment.id)
+
+
 def live_reservations(job_id: int, worker_id: int, now: datetime) -> list[Assignment]:
-    return list(db.session.scalars(
-        sa.select(Assignment).where(Assignment.job_id == job_id, Assignment.worker_id == worker_id,
-                                    Assignment.status == states.RESERVED, Assignment.expires_at > now)
-        .order_by(Assignment.id)))
+    return list(db.session.scalars(_LIVE, {"job_id": job_id, "worker_id": worker_id, "now": now}))
 
 
 def claim_next(job: Job, worker, *, k: int = 1, now: datetime | None = None,
@@ -136,17 +147,12 @@ def _release_and_claim(job: Job, worker_id: int, now: datetime, k: int, want_gol
     claims.release_expired(job.id, now, reopen=job.status != job_states.CLOSED)
     # One look at the trainer's rows on the job: how many they ever held (the gold-mix position) and how many
     # they hold now; the held ones are loaded only when there are some.
-    ever, live = db.session.execute(
-        sa.select(sa.func.count(Assignment.id),
-                  sa.func.count(Assignment.id).filter(Assignment.status == states.RESERVED,
-                                                      Assignment.expires_at > now))
-        .where(Assignment.job_id == job.id, Assignment.worker_id == worker_id)).one()
+    ever, live = db.session.execute(_EVER_AND_LIVE, {"job_id": job.id, "worker_id": worker_id, "now": now}).one()
     held = live_reservations(job.id, worker_id, now) if live else []
     if len(held) < k:
         new_ids = _claim_slots(job, worker_id, now, k - len(held), want_gold, position=ever)
         if new_ids:
-            held += list(db.session.scalars(sa.select(Assignment).where(Assignment.id.in_(new_ids))
-                                            .order_by(Assignment.id)))
+            held += list(db.session.scalars(_BY_IDS, {"ids": new_ids}))
     return held
 
 
@@ -170,10 +176,14 @@ def _claim_slots(job: Job, worker_id: int, now: datetime, count: int, want_gold:
 
 # --- one assignment ----------------------------------------------------------------------------------------
 
+_OWN = (sa.select(Assignment).options(sa.orm.joinedload(Assignment.job))
+        .where(Assignment.id == sa.bindparam("assignment_id")))  # built once: every submit, draft, return
+
+
 def get_own(assignment_id: int, worker) -> Assignment:
     """The trainer's own assignment; anyone else's does not exist for them (blind: no peeking)."""
     # The job comes in the same query (submit, draft and return all read it next).
-    assignment = db.session.get(Assignment, assignment_id, options=[sa.orm.joinedload(Assignment.job)])
+    assignment = db.session.scalar(_OWN, {"assignment_id": assignment_id})
     if assignment is None or assignment.worker_id != worker.id:
         raise NotFound("There is no such task in your work. It may belong to someone else.")
     return assignment
@@ -215,6 +225,16 @@ def _not_reserved_message(assignment: Assignment, now: datetime) -> str:
     return states.SUBMIT_REFUSALS[assignment.status]
 
 
+_A = Assignment.__table__
+_SUBMIT_WHERE = (_A.c.id == sa.bindparam("b_id"), _A.c.worker_id == sa.bindparam("b_worker"),
+                 _A.c.status == states.RESERVED, _A.c.expires_at > sa.bindparam("b_now", type_=_A.c.expires_at.type))
+_SUBMIT_VALUES = {name: sa.bindparam("v_" + name, type_=_A.c[name].type)
+                  for name in ("status", "answer", "submitted_at", "draft")}
+_SUBMIT = sa.update(_A).where(*_SUBMIT_WHERE).values(**_SUBMIT_VALUES)
+_SUBMIT_AUTO = sa.update(_A).where(*_SUBMIT_WHERE).values(
+    **_SUBMIT_VALUES, reviewed_at=sa.bindparam("v_reviewed_at", type_=_A.c.reviewed_at.type))
+
+
 def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -> Assignment:
     """Submit the trainer's answer: validated against the job kind's schema first, then ONE conditional update
     (owner, still reserved, not expired). Idempotent: the same answer submitted again (a double click, a
@@ -243,17 +263,21 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
     def write() -> int:
         # The answer and the task's count in one savepoint: on PostgreSQL a claim holding this task's row while
         # it waits for another can make the count a deadlock's victim; the savepoint undoes both and runs again.
-        done = db.session.execute(
-            sa.update(Assignment).where(Assignment.id == assignment.id, Assignment.worker_id == worker.id,
-                                        Assignment.status == states.RESERVED, Assignment.expires_at > now)
-            .values(**values).execution_options(synchronize_session=False)).rowcount
+        done = db.session.execute(_SUBMIT_AUTO if auto else _SUBMIT,
+                                  {"b_id": assignment.id, "b_worker": worker.id, "b_now": now,
+                                   **{"v_" + key: value for key, value in values.items()}}).rowcount
         if done:
             _count_answer(task.id, job, +1)
         return done
 
     done = claims.retry_on_deadlock(write)
-    _refresh(assignment)
-    if not done:
+    if done:
+        # The conditional update won, so the row now holds exactly `values`: record them as loaded instead of
+        # reading the row back.
+        for key, value in values.items():
+            set_committed_value(assignment, key, value)
+    else:
+        _refresh(assignment)
         if assignment.status in states.ANSWERED and assignment.answer == answer:
             return assignment  # the other click won the race with the same answer
         raise Conflict(_not_reserved_message(assignment, now), code="not_reserved")
@@ -262,15 +286,20 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
     return assignment
 
 
+_COUNT_ANSWER = (sa.update(Task.__table__).where(Task.__table__.c.id == sa.bindparam("task_id"))
+                 .values(answers_done=Task.__table__.c.answers_done + sa.bindparam("delta"))
+                 .returning(Task.__table__.c.answers_done))
+_COUNT_TASK_DONE = (sa.update(Job.__table__).where(Job.__table__.c.id == sa.bindparam("job_id"))
+                    .values(tasks_done=Job.__table__.c.tasks_done + sa.bindparam("delta")))
+
+
 def _count_answer(task_id: int, job: Job, delta: int) -> None:
-    """Keep Task.answers_done and Job.tasks_done (a task is done when it has all its answers)."""
-    answers = db.session.execute(sa.update(Task).where(Task.id == task_id)
-                                 .values(answers_done=Task.answers_done + delta)
-                                 .returning(Task.answers_done)).scalar_one()
+    """Keep Task.answers_done and Job.tasks_done (a task is done when it has all its answers). Core statements
+    built once (every submit): loaded Task/Job objects keep their old counters until refreshed, as before."""
+    answers = db.session.execute(_COUNT_ANSWER, {"task_id": task_id, "delta": delta}).scalar_one()
     crossed = (delta > 0 and answers == job.answers_per_task) or (delta < 0 and answers == job.answers_per_task - 1)
     if crossed:
-        db.session.execute(sa.update(Job).where(Job.id == job.id).values(tasks_done=Job.tasks_done + delta)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(_COUNT_TASK_DONE, {"job_id": job.id, "delta": delta})
 
 
 def return_task(assignment_id: int, worker, *, reason: str | None = None, note: str = "",

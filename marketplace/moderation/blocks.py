@@ -87,10 +87,14 @@ def is_blocked_by_requester(trainer_id: int, requester_id: int) -> bool:
         RequesterBlock.status == "active").limit(1)) is not None
 
 
+_ACTIVE_BLOCK = sa.select(RequesterBlock).where(
+    RequesterBlock.trainer_id == sa.bindparam("trainer_id"), RequesterBlock.requester_id == sa.bindparam("requester_id"),
+    RequesterBlock.status == "active").limit(1)
+
+
 def active_block(trainer_id: int, requester_id: int) -> RequesterBlock | None:
-    return db.session.scalar(sa.select(RequesterBlock).where(
-        RequesterBlock.trainer_id == trainer_id, RequesterBlock.requester_id == requester_id,
-        RequesterBlock.status == "active").limit(1))
+    # Built once: read at every claim.
+    return db.session.scalar(_ACTIVE_BLOCK, {"trainer_id": trainer_id, "requester_id": requester_id})
 
 
 def get_block(block_id: int) -> RequesterBlock:

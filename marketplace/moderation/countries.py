@@ -136,9 +136,12 @@ def country_status(country: str | None, now: datetime | None = None) -> CountryS
     return CountryStatus(is_open=not closed, reason=withdrawal.reason, closes_at=withdrawal.effective_at)
 
 
+_LIVE_WITHDRAWAL = sa.select(CountryWithdrawal).where(CountryWithdrawal.country == sa.bindparam("country"),
+                                                     CountryWithdrawal.status != "cancelled")
+
+
 def live_withdrawal(country: str) -> CountryWithdrawal | None:
-    return db.session.scalar(sa.select(CountryWithdrawal).where(CountryWithdrawal.country == country,
-                                                                CountryWithdrawal.status != "cancelled"))
+    return db.session.scalar(_LIVE_WITHDRAWAL, {"country": country})  # built once: read at every claim
 
 
 def withdrawals() -> list[CountryWithdrawal]:

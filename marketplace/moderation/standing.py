@@ -29,18 +29,22 @@ class Standing:
 OK = Standing(ok=True)
 
 
+_BLOCKING = sa.select(Sanction).where(
+    Sanction.user_id == sa.bindparam("user_id"), Sanction.status == "active",
+    Sanction.level.in_(("temporary", "permanent")),
+    sa.or_(Sanction.ends_at.is_(None), Sanction.ends_at > sa.bindparam("now")),
+    sa.or_(Sanction.scope == "platform",
+           sa.and_(Sanction.scope == "job", Sanction.scope_id == sa.bindparam("job_id")),
+           sa.and_(Sanction.scope == "requester", Sanction.scope_id == sa.bindparam("requester_id"))))
+
+
 def _blocking_by_scope(user_id: int, job_id: int | None, requester_id: int | None,
                        now: datetime) -> dict[str, Sanction]:
     """The binding sanction of each scope (platform, this job, this requester), in ONE query since this runs
     at every claim: an active suspension or deactivation that has not passed its end date."""
-    scopes = [Sanction.scope == "platform"]
-    if job_id is not None:
-        scopes.append(sa.and_(Sanction.scope == "job", Sanction.scope_id == job_id))
-    if requester_id is not None:
-        scopes.append(sa.and_(Sanction.scope == "requester", Sanction.scope_id == requester_id))
-    rows = db.session.scalars(sa.select(Sanction).where(
-        Sanction.user_id == user_id, Sanction.status == "active", Sanction.level.in_(("temporary", "permanent")),
-        sa.or_(Sanction.ends_at.is_(None), Sanction.ends_at > now), sa.or_(*scopes)))
+    # Built once (this runs at every claim); a scope left out binds None, which matches no row.
+    rows = db.session.scalars(_BLOCKING, {"user_id": user_id, "job_id": job_id, "requester_id": requester_id,
+                                          "now": now})
     binding: dict[str, Sanction] = {}
     for sanction in rows:
         # A deactivation outranks a suspension; among suspensions, the one ending last (no end: last of all).

@@ -51,18 +51,27 @@ def reserve_cents(job: Job) -> int:
                                               fee_bps())
 
 
+_UNSETTLED = (
+    sa.select(Timesheet.fee_basis_points, Timesheet.settled_pay_cents, Timesheet.settled_fee_cents,
+              sa.func.coalesce(sa.func.sum(WorkSession.seconds), 0))
+    .join(WorkSession, WorkSession.timesheet_id == Timesheet.id)
+    .where(Timesheet.job_id == sa.bindparam("job_id"),
+           sa.or_(Timesheet.status != "approved",
+                  sa.exists().where(SessionDispute.timesheet_id == Timesheet.id, SessionDispute.status.in_(UNRESOLVED))))
+    .group_by(Timesheet.id, Timesheet.fee_basis_points, Timesheet.settled_pay_cents, Timesheet.settled_fee_cents))
+
+_HOLDING = sa.union(
+    sa.select(Assignment.worker_id).where(Assignment.job_id == sa.bindparam("job_id"),
+                                          Assignment.status == assignment_states.RESERVED,
+                                          Assignment.expires_at > sa.bindparam("now")),
+    sa.select(WorkSession.trainer_id).where(WorkSession.job_id == sa.bindparam("job_id"),
+                                            WorkSession.closed_at.is_(None)))
+
+
 def unsettled_cents(job: Job) -> int:
     """Recorded time on the job that has not left escrow yet: timesheets not approved, and approved ones with a
     dispute still open (counted in full until it is decided)."""
-    open_dispute = sa.exists().where(SessionDispute.timesheet_id == Timesheet.id,
-                                     SessionDispute.status.in_(UNRESOLVED))
-    rows = db.session.execute(
-        sa.select(Timesheet.fee_basis_points, Timesheet.settled_pay_cents, Timesheet.settled_fee_cents,
-                  sa.func.coalesce(sa.func.sum(WorkSession.seconds), 0))
-        .join(WorkSession, WorkSession.timesheet_id == Timesheet.id)
-        .where(Timesheet.job_id == job.id, sa.or_(Timesheet.status != "approved", open_dispute))
-        .group_by(Timesheet.id, Timesheet.fee_basis_points, Timesheet.settled_pay_cents,
-                  Timesheet.settled_fee_cents)).all()
+    rows = db.session.execute(_UNSETTLED, {"job_id": job.id}).all()  # built once: read at every claim
     total = 0
     for bps, settled_pay, settled_fee, seconds in rows:
         total += max(0, cost_cents(job.hourly_rate_cents, int(seconds), bps) - settled_pay - settled_fee)
@@ -71,10 +80,7 @@ def unsettled_cents(job: Job) -> int:
 
 def trainers_holding(job: Job, now: datetime) -> set[int]:
     """Trainers with a live reservation or an open session on the job: each holds one reserve."""
-    reserved = sa.select(Assignment.worker_id).where(
-        Assignment.job_id == job.id, Assignment.status == assignment_states.RESERVED, Assignment.expires_at > now)
-    working = sa.select(WorkSession.trainer_id).where(WorkSession.job_id == job.id, WorkSession.closed_at.is_(None))
-    return set(db.session.scalars(reserved.union(working)))
+    return set(db.session.scalars(_HOLDING, {"job_id": job.id, "now": now}))  # built once: every claim
 
 
 @dataclass(frozen=True)

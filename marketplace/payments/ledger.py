@@ -489,9 +489,15 @@ def _ensure_accounts_bulk(names: set[str]) -> dict[str, int]:
 
 # --- reading: balances are sums --------------------------------------------------------------
 
+_BALANCE = (sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_cents), 0))
+            .join(LedgerAccount, LedgerEntry.account_id == LedgerAccount.id)
+            .where(LedgerAccount.name == sa.bindparam("name")))
+
+
 def balance(name: str) -> int:
-    """The balance of one account: the sum of its entries (0 for an account never used)."""
-    return balances([name])[name]
+    """The balance of one account: the sum of its entries (0 for an account never used). One statement built
+    once (the escrow balance is read at every claim)."""
+    return int(db.session.execute(_BALANCE, {"name": name}).scalar_one())
 
 
 def balances(names: Iterable[str]) -> dict[str, int]:

@@ -154,13 +154,16 @@ def _forget_cache(user_id: int) -> None:
         pass
 
 
+_ACTIVE_REMOVALS = sa.select(QualityRestriction.job_id, QualityRestriction.id).where(
+    QualityRestriction.worker_id == sa.bindparam("user_id"), QualityRestriction.status == "active")  # every claim
+
+
 def removed_from(user_id: int) -> dict[int, int]:
     """job id -> active removal id, loaded once per request (a queue page asks about many jobs)."""
     key = _cache_key(user_id)
     cached = g.get(key)
     if cached is None:
-        cached = dict(db.session.execute(sa.select(QualityRestriction.job_id, QualityRestriction.id).where(
-            QualityRestriction.worker_id == user_id, QualityRestriction.status == "active")).all())
+        cached = dict(db.session.execute(_ACTIVE_REMOVALS, {"user_id": user_id}).all())
         setattr(g, key, cached)
     return cached
 
