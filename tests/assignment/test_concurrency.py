@@ -228,3 +228,34 @@ def test_a_claim_chosen_as_deadlock_victim_is_claimed_again_exactly_once(app, mo
     with pytest.raises(sa.exc.OperationalError):
         services.claim_next(job, make_trainer(commit=False))
     db.session.rollback()
+
+
+@pytest.mark.postgres_only
+def test_a_submit_chosen_as_deadlock_victim_is_counted_exactly_once(app, monkeypatch):
+    """The PostgreSQL log showed a submit's count update picked as the victim of a cycle with two waiting claims.
+    The answer and the count run in a savepoint: the victim's attempt is undone whole and runs again, so the
+    answer is stored, the task counts it once, and the trainer sees no error."""
+    import psycopg
+
+    job_id = make_open_job(tasks=2, overlap=2, commit=False).id
+    trainer_id = make_trainer(commit=False).id
+    db.session.commit()
+    job, trainer = db.session.get(Job, job_id), db.session.get(User, trainer_id)
+    [held] = services.claim_next(job, trainer)
+    db.session.commit()
+    real = services._count_answer
+    calls = []
+
+    def deadlocked_once(*args, **kwargs):
+        real(*args, **kwargs)  # the count is written, then PostgreSQL picks this submit as the victim
+        calls.append(args)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("UPDATE tasks ...", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+
+    monkeypatch.setattr(services, "_count_answer", deadlocked_once)
+    done = services.submit(held.id, trainer, ANSWER)
+    db.session.commit()
+    assert len(calls) == 2 and done.status in ("submitted", "approved")
+    db.session.expire_all()
+    assert db.session.get(Assignment, held.id).answer == ANSWER
+    assert db.session.get(Task, held.task_id).answers_done == 1
