@@ -115,13 +115,19 @@ def test_known_items_measure_reviewers_and_the_reviewer_reads_the_requesters_not
     assert (record.known.n_items, record.known.n_passed, record.n_reviews) == (2, 1, 2)
 
 
-def test_a_disputed_rejection_overturned_by_the_requester_reinstates_the_answer(qualified):
+def _rejected_by_a_reviewer(qualified):
+    """A peer-reviewed job whose author's right answer a qualified reviewer rejected (with REASON)."""
     job = _peer_job()
     author, reviewer = make_trainer(), make_trainer()
     qualified[reviewer.id] = {REVIEWER_KEY}
     (assignment,) = _answered(job, author, label=RIGHT)
     review = peer.claim_review(job, reviewer)
     peer.decide(review.id, reviewer, "reject", reason=REASON)
+    return job, author, reviewer, assignment, review
+
+
+def test_a_disputed_rejection_overturned_by_the_requester_reinstates_the_answer(qualified):
+    job, author, reviewer, assignment, review = _rejected_by_a_reviewer(qualified)
     db.session.commit()
     with pytest.raises(NotFound):
         disputes.dispute_review(review.id, reviewer, "Only the author of the answer may dispute its review.")
@@ -193,12 +199,7 @@ def test_answers_approved_another_way_leave_the_review_queue(qualified):
 
 def test_a_dispute_can_still_be_overturned_after_an_appeal_reinstated_the_answer(qualified):
     from marketplace.assignment import review as assignment_review
-    job = _peer_job()
-    author, reviewer = make_trainer(), make_trainer()
-    qualified[reviewer.id] = {REVIEWER_KEY}
-    (assignment,) = _answered(job, author, label=RIGHT)
-    review = peer.claim_review(job, reviewer)
-    peer.decide(review.id, reviewer, "reject", reason=REASON)
+    job, author, reviewer, assignment, review = _rejected_by_a_reviewer(qualified)
     dispute = disputes.dispute_review(review.id, author, "The post is rude but attacks nobody for who they are.")
     assignment_review.reinstate(assignment.id, make_admin(), "Reinstated on appeal by another admin.")
     disputes.decide_dispute(dispute.id, job.requester, "overturned", "Agreed: no protected group is attacked.")
