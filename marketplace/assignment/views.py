@@ -27,11 +27,11 @@ def _job_for_trainer(job_id: int) -> Job:
 
 
 def pay_context(job: Job) -> dict:
-    """The pay figures a trainer reads (the platform fee comes out of the rate; jobs.budget has the rule)."""
+    """The pay figures a trainer reads: the full rate (the platform fee is on top, paid by the requester)."""
     fee = current_app.config["PLATFORM_FEE_BASIS_POINTS"]
     return {"per_hour_cents": job.hourly_rate_cents, "fee_percent": f"{fee / 100:g}",
-            "net_per_hour_cents": budget.trainer_net_cents(job.hourly_rate_cents, fee),
-            "per_task_cents": budget.earnings_per_task_cents(job.hourly_rate_cents, job.est_minutes_per_task, fee)}
+            "net_per_hour_cents": job.hourly_rate_cents,
+            "per_task_cents": budget.earnings_per_task_cents(job.hourly_rate_cents, job.est_minutes_per_task)}
 
 
 def kind_template(kind: str) -> str | None:

@@ -16,14 +16,9 @@ def cost_per_hour_cents(rate_cents: int, fee_basis_points: int = 0) -> int:
     return rate_cents + fee_cents(rate_cents, fee_basis_points)
 
 
-def trainer_net_cents(pay_cents: int, fee_basis_points: int = 0) -> int:
-    """What a trainer keeps of `pay_cents` of work at the job's rate: all of it (the fee is on top, paid by the
-    requester; `fee_basis_points` is accepted so callers need not know)."""
-    return pay_cents
-
-
-def earnings_per_task_cents(rate_cents: int, minutes_per_task: int, fee_basis_points: int = 0) -> int:
-    """What a trainer earns for a task that takes the estimated time (the full rate; pay is by time)."""
+def earnings_per_task_cents(rate_cents: int, minutes_per_task: int) -> int:
+    """What a trainer earns for a task that takes the estimated time: the full rate (the platform fee is on top,
+    paid by the requester; pay is by time)."""
     return pay_for_seconds(rate_cents, minutes_per_task * 60)
 
 

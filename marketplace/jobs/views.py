@@ -178,8 +178,8 @@ def preview(job_id):
 def _pay_context(job: Job) -> dict:
     fee = current_app.config["PLATFORM_FEE_BASIS_POINTS"]
     return {"per_hour_cents": budget.cost_per_hour_cents(job.hourly_rate_cents, fee),
-            "net_per_hour_cents": budget.trainer_net_cents(job.hourly_rate_cents, fee),
-            "per_task_cents": budget.earnings_per_task_cents(job.hourly_rate_cents, job.est_minutes_per_task, fee),
+            "net_per_hour_cents": job.hourly_rate_cents,  # the trainer keeps the full rate: the fee is on top
+            "per_task_cents": budget.earnings_per_task_cents(job.hourly_rate_cents, job.est_minutes_per_task),
             "hours_budget": budget.hours(job.budget_cents, budget.cost_per_hour_cents(job.hourly_rate_cents, fee)),
             "fee_percent": f"{fee / 100:g}"}
 

@@ -1,17 +1,16 @@
 """Budget as hours: what an hour costs, what a trainer keeps, and hours bought, used and left."""
 from marketplace.jobs.budget import (BudgetSummary, cost_per_hour_cents, earnings_per_task_cents, hours,
-                                     minimum_budget_cents, trainer_net_cents)
+                                     minimum_budget_cents)
 
 
 def test_trainer_keeps_the_full_rate_and_the_fee_is_added_on_top():
-    assert trainer_net_cents(2000, 1000) == 2000
     assert cost_per_hour_cents(2000, 1000) == 2200
     assert cost_per_hour_cents(1555, 1000) == 1711  # fee 155.5 rounds half up to 156
     assert minimum_budget_cents(2000, 1000) == 2200
 
 
 def test_earnings_per_task_are_time_based_and_the_full_rate():
-    assert earnings_per_task_cents(1800, 10, 1000) == 300  # $3.00 of work; the $0.30 fee is the requester's
+    assert earnings_per_task_cents(1800, 10) == 300  # $3.00 of work; the $0.30 fee is the requester's
 
 
 def test_hours_round_down_so_unfunded_time_is_never_promised():
