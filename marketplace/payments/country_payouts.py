@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..core import notices
 from ..core.errors import DomainError
+from ..core.money import format_cents
 from ..extensions import db
 from ..moderation import hooks
 from ..moderation.countries import mark_country_payouts_settled, pending_country_payouts
@@ -57,7 +58,7 @@ def pay_out_in_full(withdrawal: CountryWithdrawal, now: datetime, *, tell: bool 
             if tell:
                 notices.notify(trainer, "Your earnings are waiting for your payout account",
                                f"FairTrain has stopped operating where you are, and everything you earned "
-                               f"({amount / 100:,.2f}) is to be paid out in full. {exc.message} It is paid as soon "
+                               f"({format_cents(amount)}) is to be paid out in full. {exc.message} It is paid as soon "
                                f"as your payout account is ready.", link="/wallet/payout-account", category="money")
             continue
         made += payout is not None

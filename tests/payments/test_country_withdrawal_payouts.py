@@ -37,7 +37,7 @@ def test_withdrawal_pays_each_trainer_there_in_full_and_tells_those_without_a_pa
         assert money.trainer_balances(waiting).payable == 5_000  # waits for a payout account
         notice = db.session.scalar(sa.select(Notice).where(Notice.user_id == waiting.id,
                                                            Notice.category == "money"))
-        assert "payout account" in notice.body and "in full" in notice.body
+        assert "payout account" in notice.body and "in full" in notice.body and "($50.00)" in notice.body
         assert [w.country for w in moderation.pending_country_payouts()] == ["DE"]  # not everyone is paid yet
         # The recovery job sends the reserved payouts, and retrying pays nobody twice.
         periodic.recover_payments(effective + timedelta(minutes=5))
