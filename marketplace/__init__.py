@@ -12,8 +12,10 @@ from flask import Flask, g, jsonify, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 from werkzeug.exceptions import HTTPException
 
+from .core import sqlite_writers
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 # Rooms in dependency order (lowest first); each may have views.py (bp) and cli.py (cli).
@@ -115,7 +117,34 @@ def _sqlite_begin(conn):
     """On SQLite, begin explicitly; a connection flagged `begin_immediate` takes the write lock at once
     (claims and other compare-and-set writes), so two writers queue instead of failing to upgrade."""
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.pop("begin_immediate", False) else "BEGIN")
+        if conn.info.pop("begin_immediate", False):
+            sqlite_writers.begin_immediate(conn)  # queued behind this app's other writers (core/sqlite_writers.py)
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+@event.listens_for(Engine, "commit")
+def _sqlite_commit(conn):
+    if conn.dialect.name == "sqlite":
+        sqlite_writers.end(conn, commit=True)
+
+
+@event.listens_for(Engine, "rollback")
+def _sqlite_rollback(conn):
+    if conn.dialect.name == "sqlite":
+        sqlite_writers.end(conn, commit=False)
+
+
+@event.listens_for(Pool, "checkin")
+def _sqlite_checkin(dbapi_connection, connection_record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        sqlite_writers.release_dbapi(dbapi_connection, connection_record)
+
+
+@event.listens_for(Pool, "close")
+def _sqlite_close(dbapi_connection, connection_record):
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        sqlite_writers.release_dbapi(dbapi_connection, connection_record)
 
 
 def _configure_logging(app: Flask) -> None:
