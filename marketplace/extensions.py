@@ -29,3 +29,14 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def execute(statement, params=None):
+    """Run a Core or text statement in the session's transaction, on its connection, skipping the ORM's
+    per-statement work (on the claim path's index lookups that work cost about as much as the statement:
+    bench/claim.py). Pending ORM changes are flushed first, as session.execute would. Not for ORM entity
+    queries (those need the session's identity map)."""
+    session = db.session()
+    if session.autoflush and (session.new or session.dirty or session.deleted):
+        session.flush()
+    return session.connection().execute(statement, params or {})

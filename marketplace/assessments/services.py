@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from ..accounts.models import User
 from ..core.time import utcnow
-from ..extensions import db
+from ..extensions import db, execute
 from . import appeals as _appeals  # noqa: F401  (registers qualification decisions as appealable)
 from . import states
 from .attempts import Answer, attempt_for, save_answers, standing_for, start_attempt, submit_attempt  # noqa: F401
@@ -27,7 +27,7 @@ def active_qualification_keys(user_id: int, now: datetime | None = None) -> set[
     Expiry counts from `expires_at`, even before the scheduled job has marked the holding expired.
     """
     now = now or utcnow()
-    return set(db.session.scalars(_ACTIVE_KEYS, {"user_id": user_id, "now": now}))  # built once: every claim
+    return set(execute(_ACTIVE_KEYS, {"user_id": user_id, "now": now}).scalars())  # built once: every claim
 
 
 _ACTIVE_KEYS = (sa.select(Qualification.key)

@@ -33,7 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from ..core.time import UTCDateTime
-from ..extensions import db
+from ..extensions import db, execute
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def retry_on_deadlock(work):
 def release_expired(job_id: int, now: datetime, *, reopen: bool = True) -> int:
     """Expire the job's lapsed reservations (compare-and-set, so each is released once even when claims
     race) and give their slots back. Returns how many were released."""
-    task_ids = db.session.execute(RELEASE, {"job_id": job_id, "now": now}).scalars().all()
+    task_ids = execute(RELEASE, {"job_id": job_id, "now": now}).scalars().all()
     if task_ids:
         give_back(Counter(task_ids), reopen=reopen)
     return len(task_ids)
@@ -190,7 +190,7 @@ def release_expired(job_id: int, now: datetime, *, reopen: bool = True) -> int:
 def give_back(per_task: Counter, *, reopen: bool = True) -> None:
     """Return slots to tasks: holders - n and open again (unless the job is closed). Task ids are updated
     in ascending order so two transactions never wait on each other's rows in a cycle."""
-    db.session.execute(GIVE_BACK, [{"task_id": task_id, "n": n, "reopen": reopen}
+    execute(GIVE_BACK, [{"task_id": task_id, "n": n, "reopen": reopen}
                                    for task_id, n in sorted(per_task.items())])
 
 
@@ -229,7 +229,7 @@ def claim(job_id: int, *, overlap: int, worker_id: int, now: datetime, expires_a
 def _claim_once(session, dialect: str, params: dict, want_gold: bool | None, wait: bool = False) -> list[int]:
     statement = _statement(dialect, want_gold, wait)
     if dialect == "postgresql":
-        rows = session.execute(statement, params).all()
+        rows = execute(statement, params).all()
         lost = Counter(task_id for task_id, assignment_id in rows if assignment_id is None)
         if lost:
             # Only the same trainer claiming twice at once can hit the unique backstop (their other claim
@@ -238,11 +238,11 @@ def _claim_once(session, dialect: str, params: dict, want_gold: bool | None, wai
                      params["worker_id"])
             give_back(lost)
         return [assignment_id for _, assignment_id in rows if assignment_id is not None]
-    bumped = session.execute(statement, {k: v for k, v in params.items() if k not in ("now", "expires_at")}).all()
+    bumped = execute(statement, {k: v for k, v in params.items() if k not in ("now", "expires_at")}).all()
     if not bumped:
         return []
     order = {task_id: seq for task_id, seq in bumped}
-    inserted = session.execute(_SQLITE_INSERT, {**params, "task_ids": list(order)}).all()
+    inserted = execute(_SQLITE_INSERT, {**params, "task_ids": list(order)}).all()
     lost = Counter(set(order) - {task_id for _, task_id in inserted})
     if lost:
         give_back(lost)

@@ -18,7 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..core.events import emit
 from ..core.time import utcnow
-from ..extensions import db
+from ..extensions import db, execute
 from ..jobs import services as jobs
 from ..jobs import states as job_states
 from ..jobs.eligibility import Exclusion, TrainerFacts
@@ -147,7 +147,7 @@ def _release_and_claim(job: Job, worker_id: int, now: datetime, k: int, want_gol
     claims.release_expired(job.id, now, reopen=job.status != job_states.CLOSED)
     # One look at the trainer's rows on the job: how many they ever held (the gold-mix position) and how many
     # they hold now; the held ones are loaded only when there are some.
-    ever, live = db.session.execute(_EVER_AND_LIVE, {"job_id": job.id, "worker_id": worker_id, "now": now}).one()
+    ever, live = execute(_EVER_AND_LIVE, {"job_id": job.id, "worker_id": worker_id, "now": now}).one()
     held = live_reservations(job.id, worker_id, now) if live else []
     if len(held) < k:
         new_ids = _claim_slots(job, worker_id, now, k - len(held), want_gold, position=ever)
@@ -263,7 +263,7 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
     def write() -> int:
         # The answer and the task's count in one savepoint: on PostgreSQL a claim holding this task's row while
         # it waits for another can make the count a deadlock's victim; the savepoint undoes both and runs again.
-        done = db.session.execute(_SUBMIT_AUTO if auto else _SUBMIT,
+        done = execute(_SUBMIT_AUTO if auto else _SUBMIT,
                                   {"b_id": assignment.id, "b_worker": worker.id, "b_now": now,
                                    **{"v_" + key: value for key, value in values.items()}}).rowcount
         if done:
@@ -296,10 +296,10 @@ _COUNT_TASK_DONE = (sa.update(Job.__table__).where(Job.__table__.c.id == sa.bind
 def _count_answer(task_id: int, job: Job, delta: int) -> None:
     """Keep Task.answers_done and Job.tasks_done (a task is done when it has all its answers). Core statements
     built once (every submit): loaded Task/Job objects keep their old counters until refreshed, as before."""
-    answers = db.session.execute(_COUNT_ANSWER, {"task_id": task_id, "delta": delta}).scalar_one()
+    answers = execute(_COUNT_ANSWER, {"task_id": task_id, "delta": delta}).scalar_one()
     crossed = (delta > 0 and answers == job.answers_per_task) or (delta < 0 and answers == job.answers_per_task - 1)
     if crossed:
-        db.session.execute(_COUNT_TASK_DONE, {"job_id": job.id, "delta": delta})
+        execute(_COUNT_TASK_DONE, {"job_id": job.id, "delta": delta})
 
 
 def return_task(assignment_id: int, worker, *, reason: str | None = None, note: str = "",

@@ -21,7 +21,8 @@ from ..core.money import format_cents
 from ..core.schema import schema_errors
 from ..core.taxonomy import countries, languages
 from ..core.time import utcnow
-from ..extensions import db
+from ..accounts.models import TrainerLanguage
+from ..extensions import db, execute
 from ..moderation import services as moderation
 from . import budget, states
 from .eligibility import Exclusion, JobRules, QualificationInfo, TrainerFacts, exclusions
@@ -366,7 +367,7 @@ def trainer_facts(user, job: Job | None = None, now=None, *, only_for_rules: boo
     needs_expertise = not lazy or bool(job.required_expertise)
     # A language can be proven by a language qualification, so language rules read qualifications too.
     needs_qualifications = not lazy or bool(job.required_qualifications) or bool(job.required_languages)
-    return TrainerFacts(languages={lang.code: lang.proficiency for lang in user.languages} if needs_languages else {},
+    return TrainerFacts(languages=_languages_of(user) if needs_languages else {},
                         expertise=frozenset(e.area for e in user.expertise) if needs_expertise else frozenset(),
                         country=user.country,
                         qualifications=frozenset(held_qualification_keys(user.id, now)) if needs_qualifications
@@ -380,6 +381,17 @@ def trainer_facts(user, job: Job | None = None, now=None, *, only_for_rules: boo
 
 
 BARRED = ("job_sanction", "requester_sanction", "requester_block")
+
+_LANGUAGES = sa.select(TrainerLanguage.code, TrainerLanguage.proficiency).where(
+    TrainerLanguage.user_id == sa.bindparam("user_id"))  # built once: every claim of a job with a language rule
+
+
+def _languages_of(user) -> dict[str, str]:
+    """code -> proficiency: from the loaded profile when a page has it, else two columns in one Core statement
+    (the claim path; loading the relationship's objects cost more than the query)."""
+    if "languages" not in sa.inspect(user).unloaded:
+        return {lang.code: lang.proficiency for lang in user.languages}
+    return dict(execute(_LANGUAGES, {"user_id": user.id}).all())
 
 
 def qualification_catalogue() -> dict[str, QualificationInfo]:

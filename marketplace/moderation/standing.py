@@ -8,11 +8,11 @@ import sqlalchemy as sa
 
 from ..accounts.models import User
 from ..core.time import utcnow
-from ..extensions import db
+from ..extensions import db, execute
 from . import links
 from .blocks import active_block, requester_name
 from .countries import country_status
-from .models import Sanction
+from .models import CountryWithdrawal, RequesterBlock, Sanction
 from .rules import LEVEL_LABELS
 from .sanctions import scope_label
 
@@ -29,13 +29,24 @@ class Standing:
 OK = Standing(ok=True)
 
 
-_BLOCKING = sa.select(Sanction).where(
+_BLOCKING_WHERE = (
     Sanction.user_id == sa.bindparam("user_id"), Sanction.status == "active",
     Sanction.level.in_(("temporary", "permanent")),
     sa.or_(Sanction.ends_at.is_(None), Sanction.ends_at > sa.bindparam("now")),
     sa.or_(Sanction.scope == "platform",
            sa.and_(Sanction.scope == "job", Sanction.scope_id == sa.bindparam("job_id")),
            sa.and_(Sanction.scope == "requester", Sanction.scope_id == sa.bindparam("requester_id"))))
+_BLOCKING = sa.select(Sanction).where(*_BLOCKING_WHERE)
+
+# The common case in one Core statement (every claim): is there anything at all that could stand in the way? A
+# sanction that binds now, a withdrawal of the person's country that is not cancelled, a requester's block. Only
+# when something is found are the rows loaded and weighed below (the same rules; this only skips them when
+# there is nothing to weigh).
+_ANYTHING = sa.select(
+    sa.exists().where(*_BLOCKING_WHERE),
+    sa.exists().where(CountryWithdrawal.country == sa.bindparam("country"), CountryWithdrawal.status != "cancelled"),
+    sa.exists().where(RequesterBlock.trainer_id == sa.bindparam("user_id"),
+                      RequesterBlock.requester_id == sa.bindparam("requester_id"), RequesterBlock.status == "active"))
 
 
 def _blocking_by_scope(user_id: int, job_id: int | None, requester_id: int | None,
@@ -70,6 +81,9 @@ def standing_for(user: User, now: datetime | None = None, job_id: int | None = N
     A temporary suspension past its end date no longer blocks, even before the scheduled job records it.
     """
     now = now or utcnow()
+    if not any(execute(_ANYTHING, {"user_id": user.id, "job_id": job_id, "requester_id": requester_id, "now": now,
+                                   "country": user.country}).one()):
+        return OK
     binding = _blocking_by_scope(user.id, job_id, requester_id, now)
     platform = binding.get("platform")
     if platform is not None:

@@ -20,7 +20,7 @@ from ..assignment import states as assignment_states
 from ..assignment.models import Assignment
 from ..core.events import emit
 from ..core.money import fee_cents, pay_for_seconds
-from ..extensions import db
+from ..extensions import db, execute
 from ..jobs import services as jobs
 from ..jobs import states as job_states
 from ..jobs.models import Job
@@ -71,7 +71,7 @@ _HOLDING = sa.union(
 def unsettled_cents(job: Job) -> int:
     """Recorded time on the job that has not left escrow yet: timesheets not approved, and approved ones with a
     dispute still open (counted in full until it is decided)."""
-    rows = db.session.execute(_UNSETTLED, {"job_id": job.id}).all()  # built once: read at every claim
+    rows = execute(_UNSETTLED, {"job_id": job.id}).all()  # built once: read at every claim
     total = 0
     for bps, settled_pay, settled_fee, seconds in rows:
         total += max(0, cost_cents(job.hourly_rate_cents, int(seconds), bps) - settled_pay - settled_fee)
@@ -80,7 +80,7 @@ def unsettled_cents(job: Job) -> int:
 
 def trainers_holding(job: Job, now: datetime) -> set[int]:
     """Trainers with a live reservation or an open session on the job: each holds one reserve."""
-    return set(db.session.scalars(_HOLDING, {"job_id": job.id, "now": now}))  # built once: every claim
+    return set(execute(_HOLDING, {"job_id": job.id, "now": now}).scalars())  # built once: every claim
 
 
 @dataclass(frozen=True)

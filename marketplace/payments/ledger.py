@@ -24,7 +24,7 @@ from ..core import bulk
 from ..core.errors import Conflict
 from ..core.money import format_cents
 from ..core.time import UTCDateTime, utcnow
-from ..extensions import db
+from ..extensions import db, execute
 from .models import LedgerAccount, LedgerEntry, LedgerTransaction
 
 # Per-person or per-job accounts: "<kind>:<id>".
@@ -497,7 +497,7 @@ _BALANCE = (sa.select(sa.func.coalesce(sa.func.sum(LedgerEntry.amount_cents), 0)
 def balance(name: str) -> int:
     """The balance of one account: the sum of its entries (0 for an account never used). One statement built
     once (the escrow balance is read at every claim)."""
-    return int(db.session.execute(_BALANCE, {"name": name}).scalar_one())
+    return int(execute(_BALANCE, {"name": name}).scalar_one())
 
 
 def balances(names: Iterable[str]) -> dict[str, int]:

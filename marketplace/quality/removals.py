@@ -13,7 +13,7 @@ from ..accounts.models import User
 from ..core import audit, notices
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.time import utcnow
-from ..extensions import db
+from ..extensions import db, execute
 from ..jobs.eligibility import Exclusion
 from ..jobs.models import Job
 from . import policies, rules, scoring
@@ -163,7 +163,7 @@ def removed_from(user_id: int) -> dict[int, int]:
     key = _cache_key(user_id)
     cached = g.get(key)
     if cached is None:
-        cached = dict(db.session.execute(_ACTIVE_REMOVALS, {"user_id": user_id}).all())
+        cached = dict(execute(_ACTIVE_REMOVALS, {"user_id": user_id}).all())
         setattr(g, key, cached)
     return cached
 
