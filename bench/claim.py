@@ -11,12 +11,15 @@ and overlap 3; 64 HTTP trainers and 64 raw-loop trainers;
 20% of each (index % 5 == 2) have already answered --done tasks (3,000 by default) near the front of the queue, so
 their claims must skip past their own work. The app runs under gunicorn (gthread) on 127.0.0.1.
 
-Each level runs three loops for --seconds with c clients (threads, keep-alive connections):
+Each level runs four loops for --seconds with c clients (threads, keep-alive connections):
   null   GET /bench/null (no database, no login)
-  claim  POST /api/v1/work/jobs/<id>/claim {"k": 1}, then POST .../submit (a personal API token per trainer)
+  claim  POST /api/v1/work/jobs/<id>/claim {"k": 1}, then POST .../submit (a personal API token per trainer):
+         two requests per task
+  next   the work page's way: POST .../submit {"next": true} answers the task and claims the next one in the same
+         request and transaction (after one claim to start): one request per task, every rule checked as in claim
   raw    the same release + claim + submit SQL on a plain connection per thread (no HTTP, no ORM)
-and prints claims/s, p50/p99/max claim latency (and p50 for the heavy trainers alone) and the ratios claim/raw and
-claim/null. At the end the invariants are
+and prints claims/s, p50/p99/max claim latency (and p50 for the heavy trainers alone), the same for next, and the
+ratios claim/raw, next/raw, claim/null and next/null. At the end the invariants are
 checked: no task over its overlap, holders and answers match the assignments, no (task, trainer) pair twice, every
 claim a client was given exists.
 """
@@ -277,6 +280,41 @@ def claim_loop(port, world):
     return loop
 
 
+def next_loop(port, world):
+    """The work page's way: one claim to start, then each request submits the answer and claims the next task in
+    the same transaction (POST .../submit {"next": true}). Each request is one claim (and one submit)."""
+    job_id = world["job_id"]
+
+    def loop(i, deadline, result):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Authorization": f"Bearer {world['tokens'][i]}", "Content-Type": "application/json"}
+        conn.request("POST", f"/api/v1/work/jobs/{job_id}/claim", body=json.dumps({"k": 1}), headers=headers)
+        response = conn.getresponse()
+        data = json.loads(response.read())
+        if response.status != 200:
+            result.fail(f"claim {response.status}: {data}")
+            return
+        current = data["assignments"][0]["id"]
+        result.claimed.append(current)
+        answer = json.dumps({"answer": ANSWER, "next": True})
+        while time.perf_counter() < deadline:
+            t0 = time.perf_counter()
+            conn.request("POST", f"/api/v1/work/assignments/{current}/submit", body=answer, headers=headers)
+            response = conn.getresponse()
+            data = json.loads(response.read())
+            elapsed = time.perf_counter() - t0
+            if response.status != 200 or not data.get("next"):
+                result.fail(f"submit and next {response.status}: {data}")
+                return
+            current = data["next"]["id"]
+            result.add(elapsed, [current], heavy(i))
+        # Leave nothing held: the last task is answered too (as the trainer would), without asking for another.
+        conn.request("POST", f"/api/v1/work/assignments/{current}/submit", body=json.dumps({"answer": ANSWER}),
+                     headers=headers)
+        conn.getresponse().read()
+    return loop
+
+
 def raw_loop(url, world):
     """The same statements as marketplace.assignment.claims, on a plain connection: no HTTP, no Flask, no ORM."""
     from marketplace.assignment import claims
@@ -388,8 +426,9 @@ def bench_engine(engine_name: str, args) -> None:
               + f"; {args.seconds:g} s per loop", flush=True)
         server, port = start_gunicorn(url, args.workers, args.threads, args.worker_class)
         claimed: list[int] = []
-        print(f"{'clients':>7} {'null/s':>8} {'claim/s':>8} {'raw/s':>8} {'claim/raw':>9} {'claim/null':>10} "
-              f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} {'heavy p50':>9} {'raw p50':>7} {'raw p99':>7}")
+        print(f"{'clients':>7} {'null/s':>7} {'claim/s':>7} {'next/s':>7} {'raw/s':>7} {'claim/raw':>9} "
+              f"{'next/raw':>8} {'claim/null':>10} {'next/null':>9} {'p50 ms':>6} {'p99 ms':>6} {'max ms':>6} "
+              f"{'heavy p50':>9} {'next p50':>8} {'next p99':>8} {'raw p99':>7}")
         try:
             loop, raw_engine = raw_loop(url, world)
             # Warm-up (not measured): every gunicorn worker imports, connects and compiles its templates.
@@ -399,20 +438,21 @@ def bench_engine(engine_name: str, args) -> None:
                 claimed += warm.claimed
             for clients in args.clients:
                 results = {}
-                for name, target in (("null", null_loop(port)), ("claim", claim_loop(port, world)), ("raw", loop)):
+                for name, target in (("null", null_loop(port)), ("claim", claim_loop(port, world)),
+                                     ("next", next_loop(port, world)), ("raw", loop)):
                     result = Result()
                     wall = run_threads(target, clients, args.seconds, result)
                     results[name] = summary(name, result, wall)
-                    claimed += result.claimed if name == "claim" else []
-                    claimed += result.claimed if name == "raw" else []
+                    claimed += result.claimed if name != "null" else []
                     for error in result.errors:
                         print(f"   {name} error: {error}")
-                n, c, r = results["null"], results["claim"], results["raw"]
-                print(f"{clients:>7} {n['rate']:>8.0f} {c['rate']:>8.0f} {r['rate']:>8.0f} "
-                      f"{c['rate'] / r['rate'] if r['rate'] else 0:>9.0%} {c['rate'] / n['rate'] if n['rate'] else 0:>10.0%} "
-                      f"{c['p50']:>7.1f} {c['p99']:>7.1f} {c['max']:>7.1f} "
-                      f"{c['heavy_p50'] if c['heavy_p50'] is not None else float('nan'):>9.1f} {r['p50']:>7.1f} "
-                      f"{r['p99']:>7.1f}", flush=True)
+                n, c, x, r = results["null"], results["claim"], results["next"], results["raw"]
+                ratio = lambda a, b: a["rate"] / b["rate"] if b["rate"] else 0.0  # noqa: E731
+                print(f"{clients:>7} {n['rate']:>7.0f} {c['rate']:>7.0f} {x['rate']:>7.0f} {r['rate']:>7.0f} "
+                      f"{ratio(c, r):>9.0%} {ratio(x, r):>8.0%} {ratio(c, n):>10.0%} {ratio(x, n):>9.0%} "
+                      f"{c['p50']:>6.1f} {c['p99']:>6.1f} {c['max']:>6.1f} "
+                      f"{c['heavy_p50'] if c['heavy_p50'] is not None else float('nan'):>9.1f} {x['p50']:>8.1f} "
+                      f"{x['p99']:>8.1f} {r['p99']:>7.1f}", flush=True)
             raw_engine.dispose()
         finally:
             server.terminate()

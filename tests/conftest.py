@@ -131,6 +131,7 @@ def _clean(request, app):
     _db.session.remove()
     empty_tables()
     app.extensions.pop("payments_gateway", None)  # ids restart, so a simulated gateway's idempotency keys must too
+    app.extensions.pop("assignment.facts_cache", None)  # so do person and job ids (and frozen clocks repeat)
     ctx.pop()
 
 

@@ -20,6 +20,18 @@ def test_upgrade_from_empty_equals_models_and_downgrade_to_base_works():
                 context = MigrationContext.configure(conn, opts={"compare_type": True})
                 diff = compare_metadata(context, db.metadata)
             assert diff == [], f"models and migrations differ: {diff}"
+            # The eligibility triggers (assignment/facts_cache.py) exist after migrating, as after create_all.
+            from marketplace.assignment import facts_cache
+            with db.engine.connect() as conn:
+                if conn.dialect.name == "postgresql":
+                    triggers = set(conn.exec_driver_sql(
+                        "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal").scalars())
+                    wanted = {f"facts_{t}" for t in facts_cache.DEPENDENCIES}
+                else:
+                    triggers = set(conn.exec_driver_sql(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
+                    wanted = {f"facts_{t}_{op}" for t in facts_cache.DEPENDENCIES for op in ("insert", "update", "delete")}
+            assert triggers == wanted
             downgrade(revision="base")
             with db.engine.connect() as conn:
                 left = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}

@@ -31,6 +31,10 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped to log a person out everywhere (password change); part of the session identity.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Bumped by the database itself (triggers, assignment/facts_cache.py) whenever a row that eligibility reads
+    # about this person changes: a sanction, block, language, expertise, qualification, quality removal,
+    # content-warning acceptance, or a withdrawal of their country. Claims reuse facts while it stands still.
+    eligibility_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Trainer profile.
     country: Mapped[str | None] = mapped_column(sa.String(2))

@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..accounts.models import User
-from ..core.time import utcnow
+from ..core.time import as_utc, utcnow
 from ..extensions import db, execute
 from . import appeals as _appeals  # noqa: F401  (registers qualification decisions as appealable)
 from . import states
@@ -35,6 +35,17 @@ _ACTIVE_KEYS = (sa.select(Qualification.key)
                 .where(TrainerQualification.user_id == sa.bindparam("user_id"), TrainerQualification.status == "active",
                        sa.or_(TrainerQualification.expires_at.is_(None),
                               TrainerQualification.expires_at > sa.bindparam("now"))))
+
+
+_NEXT_EXPIRY = (sa.select(sa.func.min(TrainerQualification.expires_at))
+                .where(TrainerQualification.user_id == sa.bindparam("user_id"), TrainerQualification.status == "active",
+                       TrainerQualification.expires_at > sa.bindparam("now")))
+
+
+def next_qualification_expiry(user_id: int, now: datetime) -> datetime | None:
+    """When the first of the trainer's active qualifications expires (None: none expires)."""
+    found = execute(_NEXT_EXPIRY, {"user_id": user_id, "now": now}).scalar()
+    return as_utc(found) if found is not None else None
 
 
 def qualification_catalogue() -> list[Qualification]:

@@ -24,7 +24,7 @@ from ..jobs import states as job_states
 from ..jobs.eligibility import Exclusion, TrainerFacts
 from ..jobs.kinds import validate_answer
 from ..jobs.models import Job, Task
-from . import claims, flags, hooks, matching, states, testruns, worktime
+from . import claims, facts_cache, flags, hooks, matching, states, testruns, worktime
 from .models import Assignment
 
 
@@ -63,7 +63,7 @@ def task_supply(job: Job, worker_id: int) -> matching.TaskSupply:
 
 def work_exclusions(user, job: Job, now: datetime, *, facts: TrainerFacts | None = None,
                     time: worktime.WorkTime | None = None, supply: matching.TaskSupply | None = None,
-                    catalogue=None) -> list[Exclusion]:
+                    catalogue=None, extra: list[Exclusion] | None = None) -> list[Exclusion]:
     """Every rule that keeps `user` from starting a task of `job` now: the jobs room's eligibility facts
     (profile, qualifications, moderation's standing for this job, the content warning) and the work rules
     (weekly limits, task supply). The catalogue of qualification names is loaded only to word a
@@ -74,7 +74,8 @@ def work_exclusions(user, job: Job, now: datetime, *, facts: TrainerFacts | None
         # (the common case) the claim path does not measure it.
         limited = user.weekly_cap_minutes is not None or job.weekly_limit_minutes is not None
         time = worktime.work_time(user.id, now) if limited else worktime.WorkTime()
-    extra = jobs.extra_exclusions(user, job, now)  # rooms above: e.g. the quality room's removal from a job
+    if extra is None:
+        extra = jobs.extra_exclusions(user, job, now)  # rooms above: e.g. the quality room's removal from a job
     arguments = (facts, jobs.job_rules(job), weekly_hours(user, job, time), supply or matching.TaskSupply())
     found = matching.work_exclusions(*arguments, catalogue or {}, extra=extra)
     if catalogue is None and any(e.code in ("qualification", "language") for e in found):
@@ -86,7 +87,8 @@ def check_may_claim(user, job: Job, now: datetime) -> None:
     """Raise a clear error when the trainer may not start a task of this job now."""
     if not user.is_worker:
         raise Forbidden("Only trainers take tasks. Requesters and admins can preview a job from its page.")
-    excl = work_exclusions(user, job, now)
+    facts, extra = facts_cache.facts_for(user, job, now)  # every rule is applied; the facts may be remembered
+    excl = work_exclusions(user, job, now, facts=facts, extra=extra)
     blocking = matching.blocking(excl)
     standing = next((e for e in blocking if e.code == "standing"), None)
     if standing is not None:

@@ -128,7 +128,10 @@ def test_balances_are_sums_and_history_has_running_balance():
     db.session.commit()
     lines = ledger.history(ledger.requester_funds(user.id), newest_first=False)
     assert [(line.amount_cents, line.balance_cents) for line in lines] == [(5000, 5000), (-1200, 3800), (300, 4100)]
-    assert ledger.balance(ledger.requester_funds(user.id)) == 4100
+    assert ledger.balance(ledger.requester_funds(user.id)) == 4100  # guarded: its guard row
+    assert ledger.balance(ledger.job_escrow(7)) == 1200
+    assert ledger.balance(ledger.STRIPE_CLEARING) == -5300  # unguarded: the sum of its entries
+    assert ledger.balance(ledger.job_escrow(8)) == 0  # never used
     assert ledger.totals_by_kind() == {"stripe_clearing": -5300, "requester_funds": 4100, "job_escrow": 1200}
     assert ledger.integrity_problems() == []
 
