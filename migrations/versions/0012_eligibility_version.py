@@ -1,7 +1,7 @@
 """Eligibility facts cache: users.eligibility_version, bumped by triggers on every row eligibility reads about a
 person (sanctions, requester blocks, languages, expertise, qualifications, quality removals, content-warning
 acceptances, and country withdrawals for everyone in the country). The claim path reuses a trainer's facts
-while the version stands still (marketplace/assignment/facts_cache.py holds the same trigger text; migrations
+while the version stands still (the assignment room's facts_cache.py holds the same trigger text; migrations
 never import app code).
 
 Revision ID: 0012
