@@ -252,22 +252,34 @@ def null_loop(port):
     return loop
 
 
+def trainer_connection(port, world, i):
+    """A keep-alive connection and the headers of HTTP trainer number i (their API token)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    return conn, {"Authorization": f"Bearer {world['tokens'][i]}", "Content-Type": "application/json"}
+
+
+def post_claim(conn, headers, job_id, result):
+    """POST .../claim {"k": 1}: the response body, or None (the failure recorded)."""
+    conn.request("POST", f"/api/v1/work/jobs/{job_id}/claim", body=json.dumps({"k": 1}), headers=headers)
+    response = conn.getresponse()
+    data = json.loads(response.read())
+    if response.status != 200:
+        result.fail(f"claim {response.status}: {data}")
+        return None
+    return data
+
+
 def claim_loop(port, world):
     job_id = world["job_id"]
 
     def loop(i, deadline, result):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {"Authorization": f"Bearer {world['tokens'][i]}", "Content-Type": "application/json"}
-        body = json.dumps({"k": 1})
+        conn, headers = trainer_connection(port, world, i)
         answer = json.dumps({"answer": ANSWER})
         while time.perf_counter() < deadline:
             t0 = time.perf_counter()
-            conn.request("POST", f"/api/v1/work/jobs/{job_id}/claim", body=body, headers=headers)
-            response = conn.getresponse()
-            data = json.loads(response.read())
+            data = post_claim(conn, headers, job_id, result)
             elapsed = time.perf_counter() - t0
-            if response.status != 200:
-                result.fail(f"claim {response.status}: {data}")
+            if data is None:
                 return
             held = [a["id"] for a in data["assignments"]]
             result.add(elapsed, held, heavy(i))
@@ -286,13 +298,9 @@ def next_loop(port, world):
     job_id = world["job_id"]
 
     def loop(i, deadline, result):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {"Authorization": f"Bearer {world['tokens'][i]}", "Content-Type": "application/json"}
-        conn.request("POST", f"/api/v1/work/jobs/{job_id}/claim", body=json.dumps({"k": 1}), headers=headers)
-        response = conn.getresponse()
-        data = json.loads(response.read())
-        if response.status != 200:
-            result.fail(f"claim {response.status}: {data}")
+        conn, headers = trainer_connection(port, world, i)
+        data = post_claim(conn, headers, job_id, result)
+        if data is None:
             return
         current = data["assignments"][0]["id"]
         result.claimed.append(current)
