@@ -132,6 +132,25 @@ def _text(sql: str) -> sa.TextClause:
     return clause.bindparams(*binds) if binds else clause
 
 
+# The week's worked seconds per trainer of the batch: exactly the sum of their sessions of the week, read without
+# scanning them. A job or review session is always on its trainer's timesheet of that job and week (a CHECK and
+# pay/services._insert_session); once the sheet is closed its recorded_seconds is that sum and no longer changes
+# (close_weeks closes every session of the week first, and a closed session is never re-timed). So: closed sheets
+# give recorded_seconds, a sheet still open (the week not closed yet) gives its sessions' sum, and the paid
+# assessment time, on no timesheet, comes from its own partial index. Tests compare it with the plain sum.
+WORKED_SQL = """
+    SELECT trainer_id, SUM(seconds) AS seconds FROM (
+        SELECT ts.trainer_id, ts.recorded_seconds AS seconds FROM timesheets ts
+        WHERE ts.week_start = :week AND ts.trainer_id BETWEEN :lo AND :hi AND ts.status <> 'open'
+        UNION ALL
+        SELECT ts.trainer_id, ws.seconds FROM timesheets ts JOIN work_sessions ws ON ws.timesheet_id = ts.id
+        WHERE ts.week_start = :week AND ts.trainer_id BETWEEN :lo AND :hi AND ts.status = 'open'
+        UNION ALL
+        SELECT ws.trainer_id, ws.seconds FROM work_sessions ws
+        WHERE ws.kind = 'assessment' AND ws.week_start = :week AND ws.trainer_id BETWEEN :lo AND :hi
+    ) AS parts GROUP BY trainer_id"""
+
+
 def _plan(lo: int, hi: int, week: datetime, name: str, now: datetime) -> None:
     """Step 1: the batch's plan, in one statement (pay/payroll.decide() as a CASE, in the same order)."""
     connection = db.session.connection()
@@ -161,9 +180,7 @@ def _plan(lo: int, hi: int, week: datetime, name: str, now: datetime) -> None:
         FROM ledger_accounts la
         JOIN users u ON u.id = la.user_id
         LEFT JOIN payout_accounts pa ON pa.user_id = la.user_id
-        LEFT JOIN (SELECT trainer_id, SUM(seconds) AS seconds FROM work_sessions
-                   WHERE week_start = :week AND trainer_id BETWEEN :lo AND :hi GROUP BY trainer_id) w
-               ON w.trainer_id = la.user_id
+        LEFT JOIN ({WORKED_SQL}) w ON w.trainer_id = la.user_id
         WHERE la.kind = '{ledger.TRAINER_PAYABLE}' AND la.balance_cents <> 0 AND la.user_id BETWEEN :lo AND :hi
           AND NOT EXISTS (SELECT 1 FROM pay_statements s WHERE s.trainer_id = la.user_id AND s.week_start = :week)
         """), _params(week, name, now, lo=lo, hi=hi, minimum=minimum, leaving=payroll.LEAVING_NOTE,
