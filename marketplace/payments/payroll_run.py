@@ -4,8 +4,9 @@ Set-based: the database does the work, Python only steers (DESIGN.md section 5; 
 For each batch of trainers (a range of ids, one transaction):
 
 1. Plan, in one INSERT ... SELECT into a temporary table: every trainer with a non-zero payable balance (its
-   guard row) and no statement yet this week, their status and payout account, the week's recorded seconds
-   (one grouped aggregate over the sessions), and the outcome: paid, or the code of the reason the money waits.
+   guard row) and no statement yet this week, their status and payout account, the week's worked seconds (from
+   the week's timesheets and paid assessment sessions: WORKED_SQL, the same number as summing every session), and
+   the outcome: paid, or the code of the reason the money waits.
    The outcome is pay/payroll.decide() written as one SQL CASE (the pure function is the spec; tests compare).
 2. Paid trainers, in a savepoint, all INSERT ... SELECT: Payout rows (request key `payroll:<trainer>:<ISO
    week>`, unique), their ledger reservations payable -> pending (ledger.post_transfers: two entries each,
@@ -69,7 +70,7 @@ class PayrollResult:
     payout_ids: list[int] = field(default_factory=list)
     held: int = 0
     skipped: int = 0  # already handled by an earlier run this week
-    read_seconds: float = 0.0   # planning: balances, accounts, the week's session aggregate (step 1)
+    read_seconds: float = 0.0   # planning: balances, accounts, the week's worked time (step 1)
     write_seconds: float = 0.0  # writing payouts, ledger, statements, notices, audit rows, and committing
     commit_seconds: float = 0.0  # of which committing the batches (durability: the journal written to disk)
 
