@@ -43,7 +43,10 @@ class Timesheet(db.Model):
     week_start: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(sa.String(16), default="open")
     fee_basis_points: Mapped[int] = mapped_column()
-    recorded_seconds: Mapped[int] = mapped_column(default=0)  # set when the week closes
+    # Set when the week closes (timesheets.close_weeks): the sum of its sessions' seconds, which no longer change
+    # (every session of the week is closed first, and closed sessions are never re-timed). Payroll's statements
+    # read it instead of summing the week's sessions again.
+    recorded_seconds: Mapped[int] = mapped_column(default=0)
     settled_seconds: Mapped[int] = mapped_column(default=0)
     settled_pay_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     settled_fee_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -65,6 +68,8 @@ class Timesheet(db.Model):
         sa.CheckConstraint("status <> 'approved' OR approved_at IS NOT NULL", name="approved_has_time"),
         sa.Index("ix_timesheets_trainer_week", "trainer_id", "week_start"),
         sa.Index("ix_timesheets_status_due", "status", "review_due_at"),
+        # Payroll: a week's recorded time per trainer, from this index alone (one entry per trainer and job).
+        sa.Index("ix_timesheets_week_trainer", "week_start", "trainer_id", "status", "recorded_seconds"),
     )
 
 
@@ -113,6 +118,9 @@ class WorkSession(db.Model):
         # Payroll statements and dashboards sum a week's seconds per trainer from this index alone.
         sa.Index("ix_work_sessions_week_trainer", "week_start", "trainer_id", "seconds"),
         sa.Index("ix_work_sessions_job_week", "job_id", "week_start"),
+        # Payroll: a week's paid assessment time (the sessions on no timesheet) without reading the job sessions.
+        sa.Index("ix_work_sessions_assessment_week", "week_start", "trainer_id", "seconds",
+                 postgresql_where=sa.text("kind = 'assessment'"), sqlite_where=sa.text("kind = 'assessment'")),
     )
 
     @property

@@ -4,8 +4,9 @@ Set-based: the database does the work, Python only steers (DESIGN.md section 5; 
 For each batch of trainers (a range of ids, one transaction):
 
 1. Plan, in one INSERT ... SELECT into a temporary table: every trainer with a non-zero payable balance (its
-   guard row) and no statement yet this week, their status and payout account, the week's recorded seconds
-   (one grouped aggregate over the sessions), and the outcome: paid, or the code of the reason the money waits.
+   guard row) and no statement yet this week, their status and payout account, the week's worked seconds (from
+   the week's timesheets and paid assessment sessions: WORKED_SQL, the same number as summing every session), and
+   the outcome: paid, or the code of the reason the money waits.
    The outcome is pay/payroll.decide() written as one SQL CASE (the pure function is the spec; tests compare).
 2. Paid trainers, in a savepoint, all INSERT ... SELECT: Payout rows (request key `payroll:<trainer>:<ISO
    week>`, unique), their ledger reservations payable -> pending (ledger.post_transfers: two entries each,
@@ -69,7 +70,7 @@ class PayrollResult:
     payout_ids: list[int] = field(default_factory=list)
     held: int = 0
     skipped: int = 0  # already handled by an earlier run this week
-    read_seconds: float = 0.0   # planning: balances, accounts, the week's session aggregate (step 1)
+    read_seconds: float = 0.0   # planning: balances, accounts, the week's worked time (step 1)
     write_seconds: float = 0.0  # writing payouts, ledger, statements, notices, audit rows, and committing
     commit_seconds: float = 0.0  # of which committing the batches (durability: the journal written to disk)
 
@@ -132,6 +133,25 @@ def _text(sql: str) -> sa.TextClause:
     return clause.bindparams(*binds) if binds else clause
 
 
+# The week's worked seconds per trainer of the batch: exactly the sum of their sessions of the week, read without
+# scanning them. A job or review session is always on its trainer's timesheet of that job and week (a CHECK and
+# pay/services._insert_session); once the sheet is closed its recorded_seconds is that sum and no longer changes
+# (close_weeks closes every session of the week first, and a closed session is never re-timed). So: closed sheets
+# give recorded_seconds, a sheet still open (the week not closed yet) gives its sessions' sum, and the paid
+# assessment time, on no timesheet, comes from its own partial index. Tests compare it with the plain sum.
+WORKED_SQL = """
+    SELECT trainer_id, SUM(seconds) AS seconds FROM (
+        SELECT ts.trainer_id, ts.recorded_seconds AS seconds FROM timesheets ts
+        WHERE ts.week_start = :week AND ts.trainer_id BETWEEN :lo AND :hi AND ts.status <> 'open'
+        UNION ALL
+        SELECT ts.trainer_id, ws.seconds FROM timesheets ts JOIN work_sessions ws ON ws.timesheet_id = ts.id
+        WHERE ts.week_start = :week AND ts.trainer_id BETWEEN :lo AND :hi AND ts.status = 'open'
+        UNION ALL
+        SELECT ws.trainer_id, ws.seconds FROM work_sessions ws
+        WHERE ws.kind = 'assessment' AND ws.week_start = :week AND ws.trainer_id BETWEEN :lo AND :hi
+    ) AS parts GROUP BY trainer_id"""
+
+
 def _plan(lo: int, hi: int, week: datetime, name: str, now: datetime) -> None:
     """Step 1: the batch's plan, in one statement (pay/payroll.decide() as a CASE, in the same order)."""
     connection = db.session.connection()
@@ -161,9 +181,7 @@ def _plan(lo: int, hi: int, week: datetime, name: str, now: datetime) -> None:
         FROM ledger_accounts la
         JOIN users u ON u.id = la.user_id
         LEFT JOIN payout_accounts pa ON pa.user_id = la.user_id
-        LEFT JOIN (SELECT trainer_id, SUM(seconds) AS seconds FROM work_sessions
-                   WHERE week_start = :week AND trainer_id BETWEEN :lo AND :hi GROUP BY trainer_id) w
-               ON w.trainer_id = la.user_id
+        LEFT JOIN ({WORKED_SQL}) w ON w.trainer_id = la.user_id
         WHERE la.kind = '{ledger.TRAINER_PAYABLE}' AND la.balance_cents <> 0 AND la.user_id BETWEEN :lo AND :hi
           AND NOT EXISTS (SELECT 1 FROM pay_statements s WHERE s.trainer_id = la.user_id AND s.week_start = :week)
         """), _params(week, name, now, lo=lo, hi=hi, minimum=minimum, leaving=payroll.LEAVING_NOTE,

@@ -138,3 +138,44 @@ def _ready(trainer) -> bool:
     from marketplace.payments.models import PayoutAccount
     account = db.session.scalar(sa.select(PayoutAccount).where(PayoutAccount.user_id == trainer.id))
     return account is not None and account.status == "ready"
+
+
+@pytest.mark.parametrize("week_closed", [True, False], ids=["sheets closed", "sheets still open"])
+def test_the_statements_worked_time_is_the_sum_of_the_trainers_sessions_of_the_week(week_closed):
+    """Payroll reads the worked time from the week's timesheets (recorded_seconds, or their sessions while a
+    sheet is still open) and the paid assessment sessions, never by summing every session again: the number
+    must be exactly that sum, for job work on two jobs, a session left to go idle, and a paid test."""
+    from marketplace.pay import periodic, timesheets
+    from marketplace.pay.models import Timesheet, WorkSession
+    from tests.pay.helpers import MONDAY, Clock, trainer_with_task, work, working_job
+    from tests.pay.test_pay_bonus_and_onboarding import submitted_attempt
+    with Clock(MONDAY) as clock:
+        first, second = working_job(), working_job(rate_cents=2600)
+        busy, tested = make_payout_ready_trainer(), make_trainer()
+        for job in (first, second):
+            trainer_with_task(job, busy)
+        trainer_with_task(first, tested)
+        work(busy, first, clock, beats=40)
+        clock.advance(minutes=3)
+        work(busy, second, clock, beats=25, every=20)
+        clock.advance(minutes=2)
+        work(tested, first, clock, beats=7, final=False)  # left open: the idle sweep closes it
+        submitted_attempt(tested, status="passed", seconds=1320, now=clock.now)
+        clock.advance(hours=2)
+        periodic.sweep_sessions(clock.now)
+        db.session.commit()
+        earned(busy, 5000)
+        payday = clock.at(MONDAY + timedelta(days=7))
+        if week_closed:
+            assert timesheets.close_weeks(payday) == 3
+            db.session.commit()
+        sheets = list(db.session.scalars(sa.select(Timesheet.status)))
+        assert sheets and all((status != "open") == week_closed for status in sheets)
+        payroll_run.run(payday, send=False)
+        db.session.expire_all()
+        sums = dict(db.session.execute(sa.select(WorkSession.trainer_id, sa.func.sum(WorkSession.seconds))
+                                       .where(WorkSession.week_start == MONDAY.replace(hour=0))
+                                       .group_by(WorkSession.trainer_id)).all())
+        worked = dict(db.session.execute(sa.select(PayStatement.trainer_id, PayStatement.worked_seconds)).all())
+        assert sums[tested.id] > 1320 and sums[busy.id] > 0
+        assert worked == {busy.id: sums[busy.id], tested.id: sums[tested.id]}
