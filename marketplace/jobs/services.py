@@ -11,7 +11,7 @@ import logging
 from typing import BinaryIO
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 
 from ..assessments import services as assessments
 from ..assessments.models import Qualification
@@ -402,6 +402,14 @@ def qualification_catalogue() -> dict[str, QualificationInfo]:
         catalogue[qualification.key] = QualificationInfo(qualification.key, qualification.name, qualification.kind,
                                                          assessment.title if assessment else None)
     return catalogue
+
+
+def qualification_names() -> dict[str, str]:
+    """key -> name of every qualification (assessments room), read once per request (pages name each rule)."""
+    names = g.get("jobs_qualification_names")
+    if names is None:
+        names = g.jobs_qualification_names = {q.key: q.name for q in assessments.qualification_catalogue()}
+    return names
 
 
 def held_qualification_keys(user_id: int, now=None) -> frozenset[str]:

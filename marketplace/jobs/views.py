@@ -313,3 +313,10 @@ def kind_label(kind: str) -> str:
 def job_status_pill(job) -> str:
     return {"draft": "pill", "published": "pill pill-ok", "paused": "pill pill-warn", "closed": "pill pill-bad"}.get(
         job.status, "pill")
+
+
+@bp.app_template_global("qualification_name")
+def qualification_name(key: str) -> str:
+    """A required qualification as people read it ("Hate-speech judgement (English)"), not its key; the
+    catalogue is read once per request."""
+    return services.qualification_names().get(key, key)

@@ -174,3 +174,13 @@ def test_the_tasks_list_shows_a_classification_gold_answer_as_its_labels(client,
     assert '<span class="gold-labels">Offensive, not hate speech</span>' in page
     assert "{&#34;labels&#34;" not in page and '{"labels"' not in page
     assert "boxes" in page  # other kinds' gold still shows, as data
+
+
+def test_a_required_qualification_is_shown_by_its_name_not_its_key(client, login, db):
+    from marketplace.assessments.models import Qualification
+    db.session.add(Qualification(key="hate-speech-en", name="Hate-speech judgement (English)", kind="task_skill"))
+    db.session.commit()
+    job = make_job(status="published", tasks=1, required_qualifications=["hate-speech-en", "retired-key"])
+    login(make_trainer(languages=[("en", "native")]))
+    page = client.get(f"/jobs/{job.id}/about").get_data(as_text=True)
+    assert "<dt>Qualifications</dt><dd>Hate-speech judgement (English), retired-key</dd>" in page
