@@ -40,7 +40,8 @@ def measure(engine_name: str, repeat: int) -> None:
         from marketplace.api.auth import api_view
         app = create_app(RATELIMIT_ENABLED=False, SQLALCHEMY_DATABASE_URI=url, SECRET_KEY="bench-" + "z" * 40)
         app.add_url_rule("/bench/null", "bench_null", lambda: "ok")
-        app.add_url_rule("/api/v1/bench/null", "bench_null_auth", api_view(roles=("worker",), scope="work")(lambda: "ok"))
+        token_only = api_view(roles=("worker",), scope="work")(lambda: "ok")
+        app.add_url_rule("/api/v1/bench/null", "bench_null_auth", token_only)
         client = app.test_client()
         headers = {"Authorization": f"Bearer {world['tokens'][2]}", "Content-Type": "application/json"}
         job = world["job_id"]
@@ -63,7 +64,8 @@ def measure(engine_name: str, repeat: int) -> None:
 
         print(f"== {engine_name}: ms of CPU per operation ({repeat} each, in-process)")
         print(f"   null request              {cpu_ms(lambda: client.get('/bench/null'), repeat * 4):6.2f}")
-        print(f"   token-authenticated null  {cpu_ms(lambda: client.get('/api/v1/bench/null', headers=headers), repeat * 4):6.2f}")
+        authenticated = cpu_ms(lambda: client.get("/api/v1/bench/null", headers=headers), repeat * 4)
+        print(f"   token-authenticated null  {authenticated:6.2f}")
         print(f"   claim, then submit        {cpu_ms(claim_then_submit, repeat):6.2f}")
         print(f"   submit-and-next           {cpu_ms(submit_and_next, repeat):6.2f}", flush=True)
     finally:
