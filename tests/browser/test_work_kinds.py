@@ -290,6 +290,7 @@ def test_writing_counts_typed_and_pasted_text_previews_markdown_and_restores_the
     shot(page, "work-kind-writing-preview")
     page.get_by_role("tab", name="Write").click()
     shot(page, "work-kind-writing")
+    readme_shot(page, "#main", "ui-writing", width=1000)
     page.locator("#text").press("Control+Enter")
     page.wait_for_url("**/work/")
     assert stored(db, assignment).answer == {"text": typed + pasted, "input_stats": {
@@ -316,6 +317,7 @@ def test_pairwise_preference_with_the_keyboard_records_the_order_shown(page, db)
     expect(page.locator("input[name=strength][value=much]")).to_be_checked()
     expect(page.locator("#reason")).to_have_value("The Nozomi takes about 2.5 hours; 5 hours is wrong.")
     shot(page, "work-kind-pairwise")
+    readme_shot(page, "#main", "ui-pairwise", width=1000)
     page.locator("#reason").press("Control+Enter")
     page.wait_for_url("**/work/")
     assert stored(db, assignment).answer == {"preferred": "a", "strength": "much", "order": order,
@@ -370,6 +372,7 @@ def test_rubric_rating_with_digits_and_a_required_scale_comment(page, db):
     expect(page.locator("input[name=score-1][value='3']")).to_be_checked()
     expect(page.get_by_label("Comment on helpfulness")).to_have_value("Asks for the customer's password: unsafe.")
     shot(page, "work-kind-rating")
+    readme_shot(page, "#main", "ui-rating", width=1000)
     page.get_by_role("button", name="Submit and stop").click()
     page.wait_for_url("**/work/")
     assert stored(db, assignment).answer == {"scores": {"Helpfulness": 1, "Tone": 3},
@@ -399,6 +402,7 @@ def test_code_review_bug_from_a_line_click_run_tests_and_the_result_goes_with_th
     expect(page.locator("input[name=quality][value='2']")).to_be_checked()
     expect(page.locator("#test-result .test-run")).to_contain_text("1 passed, 1 failed")
     shot(page, "work-kind-code-review")
+    readme_shot(page, "#main", "ui-code-review", width=1000)
     page.get_by_role("button", name="Submit and stop").click()
     page.wait_for_url("**/work/")
     answer = stored(db, assignment).answer
