@@ -190,8 +190,7 @@ def release_expired(job_id: int, now: datetime, *, reopen: bool = True) -> int:
 def give_back(per_task: Counter, *, reopen: bool = True) -> None:
     """Return slots to tasks: holders - n and open again (unless the job is closed). Task ids are updated
     in ascending order so two transactions never wait on each other's rows in a cycle."""
-    execute(GIVE_BACK, [{"task_id": task_id, "n": n, "reopen": reopen}
-                                   for task_id, n in sorted(per_task.items())])
+    execute(GIVE_BACK, [{"task_id": task_id, "n": n, "reopen": reopen} for task_id, n in sorted(per_task.items())])
 
 
 def claim(job_id: int, *, overlap: int, worker_id: int, now: datetime, expires_at: datetime, k: int = 1,
@@ -202,14 +201,13 @@ def claim(job_id: int, *, overlap: int, worker_id: int, now: datetime, expires_a
     `want_gold` True/False prefers gold (any the trainer has not had, past the overlap) / ordinary tasks,
     falling back to the job's order; None takes the job's order (task sequence).
     """
-    session = db.session
-    dialect = session.get_bind().dialect.name
+    dialect = db.session.get_bind().dialect.name
     params = {"job_id": job_id, "overlap": overlap, "worker_id": worker_id, "now": now,
               "expires_at": expires_at, "k": k}
-    ids = _claim_once(session, dialect, params, want_gold)
+    ids = _claim_once(dialect, params, want_gold)
     if len(ids) < k and want_gold is not None:
         params["k"] = k - len(ids)
-        ids += _claim_once(session, dialect, params, None)
+        ids += _claim_once(dialect, params, None)
     if not ids and dialect == "postgresql":
         # SKIP LOCKED found nothing: every open task may just be locked by claims in flight, which is no
         # reason to tell a trainer "no more tasks" (PyBossa's bug). Ask again, this time waiting for those
@@ -220,13 +218,13 @@ def claim(job_id: int, *, overlap: int, worker_id: int, now: datetime, expires_a
         # A gold slot waits on gold first: gold tasks are shared by every trainer, so at a gold slot they are
         # the ones most likely to be locked by other trainers' claims at this very moment.
         if want_gold:
-            ids = _claim_once(session, dialect, params, True, wait=True)
+            ids = _claim_once(dialect, params, True, wait=True)
         if not ids:
-            ids = _claim_once(session, dialect, params, None, wait=True)
+            ids = _claim_once(dialect, params, None, wait=True)
     return ids
 
 
-def _claim_once(session, dialect: str, params: dict, want_gold: bool | None, wait: bool = False) -> list[int]:
+def _claim_once(dialect: str, params: dict, want_gold: bool | None, wait: bool = False) -> list[int]:
     statement = _statement(dialect, want_gold, wait)
     if dialect == "postgresql":
         rows = execute(statement, params).all()

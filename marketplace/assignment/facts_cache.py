@@ -53,7 +53,7 @@ DEPENDENCIES = {
 
 def trigger_sql(dialect: str) -> list[str]:
     """The statements that create the triggers (migration 0012 holds the same text: migrations never import
-    app code; tests/assignment/test_facts_cache.py checks a migrated database has every one)."""
+    app code; tests/test_migrations.py checks a migrated database has the same, word for word)."""
     statements = []
     for table, column in DEPENDENCIES.items():
         target = "country" if column == "country" else "id"
@@ -110,10 +110,6 @@ class _Store:
 
 def _store() -> _Store:
     return current_app.extensions.setdefault("assignment.facts_cache", _Store())
-
-
-def clear() -> None:
-    _store().entries.clear()
 
 
 _VERSION = sa.select(User.eligibility_version).where(User.id == sa.bindparam("user_id"))

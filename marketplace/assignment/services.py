@@ -266,8 +266,8 @@ def submit(assignment_id: int, worker, answer, *, now: datetime | None = None) -
         # The answer and the task's count in one savepoint: on PostgreSQL a claim holding this task's row while
         # it waits for another can make the count a deadlock's victim; the savepoint undoes both and runs again.
         done = execute(_SUBMIT_AUTO if auto else _SUBMIT,
-                                  {"b_id": assignment.id, "b_worker": worker.id, "b_now": now,
-                                   **{"v_" + key: value for key, value in values.items()}}).rowcount
+                       {"b_id": assignment.id, "b_worker": worker.id, "b_now": now,
+                        **{"v_" + key: value for key, value in values.items()}}).rowcount
         if done:
             _count_answer(task.id, job, +1)
         return done

@@ -13,6 +13,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask import current_app, g
 
+from ..accounts.models import TrainerLanguage
 from ..assessments import services as assessments
 from ..assessments.models import Qualification
 from ..core import audit, events, notices
@@ -21,7 +22,6 @@ from ..core.money import format_cents
 from ..core.schema import schema_errors
 from ..core.taxonomy import countries, languages
 from ..core.time import utcnow
-from ..accounts.models import TrainerLanguage
 from ..extensions import db, execute
 from ..moderation import services as moderation
 from . import budget, states

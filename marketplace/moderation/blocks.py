@@ -82,14 +82,14 @@ def lift_block(block: RequesterBlock, actor: User, *, reason: str = "", now: dat
 
 def is_blocked_by_requester(trainer_id: int, requester_id: int) -> bool:
     """True when `requester_id` has an active block on `trainer_id` (the jobs room checks this when matching)."""
-    return db.session.scalar(sa.select(RequesterBlock.id).where(
-        RequesterBlock.trainer_id == trainer_id, RequesterBlock.requester_id == requester_id,
-        RequesterBlock.status == "active").limit(1)) is not None
+    return db.session.scalar(sa.select(RequesterBlock.id).where(*ACTIVE_BLOCK_WHERE).limit(1),
+                             {"trainer_id": trainer_id, "requester_id": requester_id}) is not None
 
 
-_ACTIVE_BLOCK = sa.select(RequesterBlock).where(
-    RequesterBlock.trainer_id == sa.bindparam("trainer_id"), RequesterBlock.requester_id == sa.bindparam("requester_id"),
-    RequesterBlock.status == "active").limit(1)
+# An active block of :trainer_id by :requester_id (standing.py's one-statement check reads it too).
+ACTIVE_BLOCK_WHERE = (RequesterBlock.trainer_id == sa.bindparam("trainer_id"),
+                      RequesterBlock.requester_id == sa.bindparam("requester_id"), RequesterBlock.status == "active")
+_ACTIVE_BLOCK = sa.select(RequesterBlock).where(*ACTIVE_BLOCK_WHERE).limit(1)
 
 
 def active_block(trainer_id: int, requester_id: int) -> RequesterBlock | None:

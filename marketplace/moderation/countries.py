@@ -136,8 +136,9 @@ def country_status(country: str | None, now: datetime | None = None) -> CountryS
     return CountryStatus(is_open=not closed, reason=withdrawal.reason, closes_at=withdrawal.effective_at)
 
 
-_LIVE_WITHDRAWAL = sa.select(CountryWithdrawal).where(CountryWithdrawal.country == sa.bindparam("country"),
-                                                     CountryWithdrawal.status != "cancelled")
+# A withdrawal of :country that is not cancelled (standing.py's one-statement check reads it too).
+LIVE_WITHDRAWAL_WHERE = (CountryWithdrawal.country == sa.bindparam("country"), CountryWithdrawal.status != "cancelled")
+_LIVE_WITHDRAWAL = sa.select(CountryWithdrawal).where(*LIVE_WITHDRAWAL_WHERE)
 
 
 def live_withdrawal(country: str) -> CountryWithdrawal | None:

@@ -10,9 +10,9 @@ from ..accounts.models import User
 from ..core.time import utcnow
 from ..extensions import db, execute
 from . import links
-from .blocks import active_block, requester_name
-from .countries import country_status
-from .models import CountryWithdrawal, RequesterBlock, Sanction
+from .blocks import ACTIVE_BLOCK_WHERE, active_block, requester_name
+from .countries import LIVE_WITHDRAWAL_WHERE, country_status
+from .models import Sanction
 from .rules import LEVEL_LABELS
 from .sanctions import scope_label
 
@@ -42,11 +42,8 @@ _BLOCKING = sa.select(Sanction).where(*_BLOCKING_WHERE)
 # sanction that binds now, a withdrawal of the person's country that is not cancelled, a requester's block. Only
 # when something is found are the rows loaded and weighed below (the same rules; this only skips them when
 # there is nothing to weigh).
-_ANYTHING = sa.select(
-    sa.exists().where(*_BLOCKING_WHERE),
-    sa.exists().where(CountryWithdrawal.country == sa.bindparam("country"), CountryWithdrawal.status != "cancelled"),
-    sa.exists().where(RequesterBlock.trainer_id == sa.bindparam("user_id"),
-                      RequesterBlock.requester_id == sa.bindparam("requester_id"), RequesterBlock.status == "active"))
+_ANYTHING = sa.select(sa.exists().where(*_BLOCKING_WHERE), sa.exists().where(*LIVE_WITHDRAWAL_WHERE),
+                      sa.exists().where(*ACTIVE_BLOCK_WHERE))
 
 
 def _blocking_by_scope(user_id: int, job_id: int | None, requester_id: int | None,
@@ -81,8 +78,8 @@ def standing_for(user: User, now: datetime | None = None, job_id: int | None = N
     A temporary suspension past its end date no longer blocks, even before the scheduled job records it.
     """
     now = now or utcnow()
-    if not any(execute(_ANYTHING, {"user_id": user.id, "job_id": job_id, "requester_id": requester_id, "now": now,
-                                   "country": user.country}).one()):
+    if not any(execute(_ANYTHING, {"user_id": user.id, "trainer_id": user.id, "job_id": job_id,
+                                   "requester_id": requester_id, "now": now, "country": user.country}).one()):
         return OK
     binding = _blocking_by_scope(user.id, job_id, requester_id, now)
     platform = binding.get("platform")

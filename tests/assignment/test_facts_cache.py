@@ -141,16 +141,3 @@ def test_a_quality_removal_written_by_the_quality_room_stops_the_next_claim():
     assert removals.restrict(job, trainer.id, decision, utcnow()) is not None
     db.session.commit()
     assert refused(trainer, job) == "quality_restriction"
-
-
-def test_every_fact_table_has_its_trigger():
-    """Every table in DEPENDENCIES bumps the version on insert, update and delete (names as created)."""
-    with db.engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            names = set(conn.exec_driver_sql("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal").scalars())
-            wanted = {f"facts_{table}" for table in facts_cache.DEPENDENCIES}
-        else:
-            names = set(conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'").scalars())
-            wanted = {f"facts_{table}_{op}" for table in facts_cache.DEPENDENCIES
-                      for op in ("insert", "update", "delete")}
-    assert wanted <= names
