@@ -47,6 +47,9 @@ os.environ["API_RATE_LIMIT"] = "100000000 per minute"  # measure the claim, not 
 
 import sqlalchemy as sa  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import claim_bounds  # noqa: E402  (bench/claim_bounds.py)
+
 OVERLAP = 3
 ANSWER = {"labels": ["Neither"]}
 MAX_CLIENTS = 64
@@ -419,6 +422,24 @@ def check_invariants(url: str, world: dict, claimed: list[int]) -> list[str]:
     return problems
 
 
+def print_bounds(engine_name: str, levels: list[tuple[int, float, float, float]]) -> None:
+    """What the targets allow in this run (bench/claim_bounds.py): the best claim/null any endpoint could reach
+    given this run's null and raw rates, and the rate a p99 under 100 ms needs (Little's law)."""
+    one_writer = engine_name == "sqlite"
+    print(f"bounds from this run's null and raw loops ({'SQLite: one writer' if one_writer else 'PostgreSQL'}; "
+          f"bench/claim_bounds.py): best possible claim/null and next/null, measured next/null, mean wait of the "
+          f"measured next loop, tasks/s a p99 < 100 ms needs")
+    for clients, null_rate, raw_rate, next_rate in levels:
+        def best(requests: int) -> str:
+            rate = claim_bounds.best_rate(null_rate, raw_rate, requests_per_task=requests, clients=clients,
+                                          one_writer=one_writer)
+            return "-" if rate is None else f"{rate / null_rate:.0%}" if null_rate else "?"
+        print(f"{clients:>7} best claim/null {best(2):>4} best next/null {best(1):>4} measured next/null "
+              f"{next_rate / null_rate if null_rate else 0:>4.0%} next mean wait "
+              f"{claim_bounds.mean_wait_ms(clients, next_rate):>6.1f} ms, p99 < 100 ms needs "
+              f"{claim_bounds.needed_rate(clients, 100):>5.0f}/s (raw {raw_rate:.0f}/s)", flush=True)
+
+
 def bench_engine(engine_name: str, args) -> None:
     args = argparse.Namespace(**{**vars(args), "threads": args.threads or 1,
                                  "workers": args.workers or (4 if engine_name == "sqlite" else 8),
@@ -434,6 +455,7 @@ def bench_engine(engine_name: str, args) -> None:
               + f"; {args.seconds:g} s per loop", flush=True)
         server, port = start_gunicorn(url, args.workers, args.threads, args.worker_class)
         claimed: list[int] = []
+        levels = []  # (clients, null/s, raw/s, next/s) for the bounds printed under the table
         print(f"{'clients':>7} {'null/s':>7} {'claim/s':>7} {'next/s':>7} {'raw/s':>7} {'claim/raw':>9} "
               f"{'next/raw':>8} {'claim/null':>10} {'next/null':>9} {'p50 ms':>6} {'p99 ms':>6} {'max ms':>6} "
               f"{'heavy p50':>9} {'next p50':>8} {'next p99':>8} {'raw p99':>7}")
@@ -462,6 +484,8 @@ def bench_engine(engine_name: str, args) -> None:
                       f"{c['p50']:>6.1f} {c['p99']:>6.1f} {c['max']:>6.1f} "
                       f"{c['heavy_p50'] if c['heavy_p50'] is not None else float('nan'):>9.1f} {x['p50']:>8.1f} "
                       f"{x['p99']:>8.1f} {r['p99']:>7.1f}", flush=True)
+                levels.append((clients, n["rate"], r["rate"], x["rate"]))
+            print_bounds(engine_name, levels)
             raw_engine.dispose()
         finally:
             server.terminate()
