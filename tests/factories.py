@@ -120,7 +120,7 @@ def make_sanction(target, admin, *, level: str = "warning", clauses=("1.1",), en
         severe = level != "warning"
     sanction = services.issue_sanction(
         target, admin, level=level, reason=reason, clause_ids=clause_ids(*clauses),
-        evidence=[EvidenceItem("/tasks/812", "40 answers in 90 seconds"), EvidenceItem(None, "Gold report #77")],
+        evidence=[EvidenceItem("/work/tasks/812", "40 answers in 90 seconds"), EvidenceItem(None, "Gold report #77")],
         scope=scope, scope_id=scope_id, ends_at=ends_at, is_severe=severe,
         severity_justification=SEVERITY_REASON if severe else "", now=now)
     if commit:

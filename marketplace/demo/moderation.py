@@ -27,7 +27,8 @@ def seed() -> None:
         trainer, admin, level="warning", clause_ids=[clause.id],
         reason="Your work sessions on the contract-law review job stayed open for 3 h 40 min on 24 November "
                "while no item was submitted; please close a session when you step away.",
-        evidence=[EvidenceItem("/jobs/contract-law-review/sessions/2211", "session open 14:05-17:45 UTC, 0 items"),
+        evidence=[EvidenceItem(None, "Work session on the contract-law review job, 24 November, open 14:05-17:45 UTC, "
+                                     "0 items submitted"),
                   EvidenceItem(None, "Requester report from Aurora AI Lab, 25 November")])
     services.file_appeal(
         trainer, "sanction", warning.id,

@@ -30,7 +30,7 @@ class SanctionForm(FlaskForm):
                            description="At least 50 characters: what happened, and why it breaks the clauses.")
     evidence = TextAreaField("Evidence, one item per line", render_kw={"rows": 4},
                              description="A link to the task, gold failure, review or report, then what it shows. "
-                                         "Example: /tasks/812 answered 40 items in 90 seconds")
+                                         "Example: /work/tasks/812 answered 40 items in 90 seconds")
     is_severe = BooleanField("Severe: skip the warning for clauses with no earlier warning")
     severity_justification = TextAreaField("Why a warning is not enough", render_kw={"rows": 2})
 

@@ -6,6 +6,8 @@ from textwrap import shorten
 
 import sqlalchemy as sa
 from flask import current_app
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from ..accounts.models import User
 from ..core import audit, notices
@@ -20,6 +22,21 @@ from .conduct import current_version
 from .models import ConductClause, Sanction, SanctionEvidence, sanction_clauses
 from .rules import (LEVEL_LABELS, LEVELS, MAX_ID, SANCTION_REASON_MIN_CHARS, SCOPES, WRITTEN_REASON_MIN_CHARS,
                     EvidenceItem, is_blocking_level, is_safe_evidence_url, platform_status, written_enough)
+
+
+def _leads_somewhere(url: str | None) -> bool:
+    """A site path given as evidence must be one of our pages (a typo or an invented path would show the trainer
+    a 404 where the evidence should be); outside links are the admin's to check."""
+    if not url or not url.startswith("/"):
+        return True
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    try:
+        current_app.url_map.bind("localhost").match(path, method="GET")
+    except RequestRedirect:  # /jobs -> /jobs/: the page exists
+        return True
+    except HTTPException:  # no such page, or a path that only takes POST: nothing to show
+        return False
+    return True
 
 
 def scope_label(sanction: Sanction) -> str:
@@ -94,6 +111,10 @@ def issue_sanction(target: User, actor: User, *, level: str, reason: str, clause
         errors["evidence"] = "Give at least one piece of evidence: a link to a task, gold failure, review or report."
     elif not all(is_safe_evidence_url(e.url) and (e.url or e.description.strip()) for e in evidence):
         errors["evidence"] = "Each piece of evidence needs words or a link starting with https://, http:// or /."
+    elif broken := next((e.url for e in evidence if not _leads_somewhere(e.url)), None):
+        errors["evidence"] = (f"The link {broken} leads to no page on FairTrain: the trainer could not open it. "
+                              "Copy the address of the page (a task, timesheet, gold item or report), or describe it "
+                              "in words.")
     if level == "temporary":
         if ends_at is None:
             errors["ends_at"] = "A temporary suspension needs an end date."

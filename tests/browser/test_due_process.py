@@ -32,7 +32,7 @@ def test_suspension_appeal_and_overturn_in_the_browser(page, new_page, db):
     page.get_by_label("Suspension ends on (UTC)").fill((datetime.now(timezone.utc) + timedelta(days=14)).date().isoformat())
     page.get_by_label("1.1 Honest work").check()
     page.get_by_label("Reason the trainer will read").fill(REASON)
-    page.get_by_label("Evidence, one item per line").fill("/tasks/812 40 answers in 90 seconds\nGold report #77")
+    page.get_by_label("Evidence, one item per line").fill("/work/tasks/812 40 answers in 90 seconds\nGold report #77")
     page.get_by_label("Severe: skip the warning").check()
     page.get_by_label("Why a warning is not enough").fill(SEVERE)
     shot(page, "moderation-issue-suspension")
@@ -48,7 +48,7 @@ def test_suspension_appeal_and_overturn_in_the_browser(page, new_page, db):
     shot(amara, "moderation-trainer-banner")
     banner.get_by_role("link", name="Read the full notice").click()
     body = amara.content()
-    assert REASON in body and "1.1 Honest work" in body and "/tasks/812" in body and "How to appeal" in body
+    assert REASON in body and "1.1 Honest work" in body and "/work/tasks/812" in body and "How to appeal" in body
     amara.get_by_role("button", name="Open").click()
     amara.get_by_role("button", name="Appeal this decision").click()
     amara.get_by_label("Your appeal").fill(APPEAL)

@@ -30,13 +30,13 @@ def test_admin_issues_a_suspension_from_the_form_and_sees_each_missing_part_inli
     assert db.session.scalar(sa.select(sa.func.count(Sanction.id))) == 0
     ends_on = (datetime.now(timezone.utc) + timedelta(days=10)).date().isoformat()
     form = {"level": "temporary", "scope": "platform", "reason": SANCTION_REASON, "ends_on": ends_on,
-            "clause_ids": clause_ids("1.1", "1.2"), "evidence": "/tasks/812 40 answers in 90 seconds\nGold report #77"}
+            "clause_ids": clause_ids("1.1", "1.2"), "evidence": "/work/tasks/812 40 answers in 90 seconds\nGold report #77"}
     response = client.post(url, data=form)
     assert response.status_code == 422 and "No earlier warning cites 1.1 Honest work, 1.2" in response.get_data(as_text=True)
     response = client.post(url, data=form | {"is_severe": "y", "severity_justification": SEVERITY_REASON})
     assert response.status_code == 302
     sanction = db.session.scalar(sa.select(Sanction))
-    assert [e.url for e in sanction.evidence] == ["/tasks/812", None]
+    assert [e.url for e in sanction.evidence] == ["/work/tasks/812", None]
     assert [e.description for e in sanction.evidence] == ["40 answers in 90 seconds", "Gold report #77"]
     assert sanction.ends_at.date().isoformat() == ends_on and db.session.get(User, trainer.id).status == "suspended"
     page = client.get(f"/sanctions/{sanction.id}").get_data(as_text=True)

@@ -19,7 +19,7 @@ def world():
     trainer, admin, second, requester = make_trainer(country="DE"), make_admin(), make_admin(), make_requester()
     suspension = services.issue_sanction(
         trainer, admin, level="temporary", reason=SANCTION_REASON, clause_ids=clause_ids("1.1"),
-        evidence=[EvidenceItem("/tasks/1", "proof")], ends_at=LATER, is_severe=True,
+        evidence=[EvidenceItem("/work/tasks/1", "proof")], ends_at=LATER, is_severe=True,
         severity_justification=SEVERITY_REASON)
     block = services.block_trainer(requester, trainer.id, reason=WRITTEN)
     appeal = services.file_appeal(trainer, "requester_block", block.id, WRITTEN)

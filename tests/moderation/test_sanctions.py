@@ -15,7 +15,7 @@ from tests.factories import (SANCTION_REASON, SEVERITY_REASON, clause_ids, make_
                              make_trainer, publish_conduct)
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
-EVIDENCE = [EvidenceItem("/tasks/812", "40 answers in 90 seconds")]
+EVIDENCE = [EvidenceItem("/work/tasks/812", "40 answers in 90 seconds")]
 
 
 def count(db, model) -> int:
@@ -34,7 +34,7 @@ def test_warning_tells_the_trainer_reason_clauses_evidence_and_how_to_appeal(db)
     sanction = make_sanction(trainer, admin, clauses=("1.1", "1.3"))
     notice = db.session.scalar(sa.select(Notice).where(Notice.user_id == trainer.id, Notice.category == "standing"))
     assert notice.is_banner and notice.link == f"/sanctions/{sanction.id}"
-    for text in (SANCTION_REASON, "1.1 Honest work", "1.3 Accurate time", "/tasks/812 40 answers in 90 seconds",
+    for text in (SANCTION_REASON, "1.1 Honest work", "1.3 Accurate time", "/work/tasks/812 40 answers in 90 seconds",
                  "Gold report #77", "How to appeal", "within 14 days", "did not make this decision"):
         assert text in notice.body, text
     email = db.session.scalar(sa.select(OutboundEmail).where(OutboundEmail.to_address == trainer.email,
@@ -231,3 +231,20 @@ def test_evidence_lines_are_parsed_into_links_and_words():
     assert [(i.url, i.description) for i in items] == [
         ("https://x.example/t/9", "gold failed twice"), (None, "javascript:alert(1) hi"), ("/tasks/3", ""),
         (None, "plain words")]
+
+
+@pytest.mark.parametrize("url", ["/jobs/contract-law-review/sessions/2211", "/tasks/812",
+                                 "/work/tasks/812/submit"])  # invented, mistyped, and a path that only takes POST
+def test_an_evidence_link_to_no_page_is_refused_and_nothing_is_written(db, url):
+    trainer, admin = make_trainer(), make_admin()
+    with pytest.raises(ValidationFailed, match=f"The link {url} leads to no page on FairTrain") as refused:
+        issue(trainer, admin, evidence=[EvidenceItem(None, "Requester report"), EvidenceItem(url, "see this")])
+    assert "evidence" in refused.value.errors
+    assert count(db, Sanction) == 0 and trainer.status == "active"
+
+
+@pytest.mark.parametrize("url", ["/work/tasks/812", "/work/tasks/812?tab=answer#item-3", "/jobs",
+                                 "https://reports.example.org/anything"])
+def test_evidence_links_to_our_pages_or_elsewhere_are_kept(db, url):
+    sanction = issue(make_trainer(), make_admin(), evidence=[EvidenceItem(url, "see this")])
+    assert [e.url for e in sanction.evidence] == [url]
