@@ -94,3 +94,17 @@ def test_second_admin_overturns_from_the_page(client, db, login):
                            data={"outcome": "overturned", "reason": "Login history shows one device only."})
     assert response.status_code == 302
     assert db.session.get(User, trainer.id).status == "active"
+
+
+def test_dashboard_names_who_decided_and_whom_each_recent_decision_concerns(client, db, login):
+    issuer = make_admin(display_name="Ada Issuer")
+    trainer = make_trainer(display_name="Tom Warned")
+    make_sanction(trainer, issuer)
+    db.session.commit()
+    login(make_admin())
+    page = client.get("/admin/").get_data(as_text=True)
+    recent = page[page.index("Recent decisions"):]
+    row = recent[recent.index("sanction."):]
+    row = row[:row.index("</tr>")]
+    assert "Ada Issuer" in row and "Tom Warned" in row and "(trainer)" in row
+    assert f'href="/admin/people/{trainer.id}"' in row
