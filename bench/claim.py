@@ -22,7 +22,8 @@ Each level runs four loops for --seconds with c clients (threads, keep-alive con
 and prints claims/s, p50/p99/max claim latency (and p50 for the heavy trainers alone), the same for next, and the
 ratios claim/raw, next/raw, claim/null and next/null. At the end the invariants are
 checked: no task over its overlap, holders and answers match the assignments, no (task, trainer) pair twice, every
-claim a client was given exists.
+claim a client was given exists. Under the table, the bounds (bench/claim_bounds.py): the best claim/null any
+endpoint could reach given this run's null and raw rates, and the rate a p99 under 100 ms needs (Little's law).
 """
 from __future__ import annotations
 
