@@ -23,6 +23,19 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+def for_reader(moment: datetime, zone_name: str | None, fmt: str = "%-d %B %Y, %H:%M") -> str:
+    """`moment` as the person reading it sees their clock: formatted in their profile's time zone and named
+    ("24 November 2026, 20:35 CET"); UTC when they have none or it is not a zone. For notices and messages
+    written to one person (pages use the `dt` filter, which reads the viewer's zone)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        zone = ZoneInfo(zone_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = as_utc(moment).astimezone(zone)
+    return f"{local:{fmt}} {local.tzname() or 'UTC'}"
+
+
 def week_start(moment: datetime) -> datetime:
     """Monday 00:00 UTC of the pay week containing `moment` (pay weeks are UTC weeks)."""
     moment = as_utc(moment)

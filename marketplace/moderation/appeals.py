@@ -22,7 +22,7 @@ from ..accounts.models import User
 from ..core import audit, notices
 from ..core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from ..core.permissions import Role
-from ..core.time import utcnow
+from ..core.time import for_reader, utcnow
 from ..extensions import db
 from . import links
 from .models import Appeal, AppealAttachment, AppealEscalation
@@ -101,7 +101,7 @@ def check_can_appeal(decision: Decision, appellant: User, now: datetime) -> None
                        f"follow it at {links.appeal(existing.id)}.")
     closes = appeal_window_closes(decision.decided_at, current_app.config["APPEAL_WINDOW_DAYS"])
     if now > closes:
-        raise DomainError(f"The appeal window for this decision closed on {closes:%-d %B %Y, %H:%M} UTC "
+        raise DomainError(f"The appeal window for this decision closed on {for_reader(closes, appellant.timezone)} "
                           f"({current_app.config['APPEAL_WINDOW_DAYS']} days after it was made).",
                           code="appeal_window_closed", status=409)
 
@@ -160,7 +160,8 @@ def file_appeal(appellant: User, kind: str, subject_id: int, text: str, *,
     notices.notify(appellant, "Your appeal was received",
                    f"We received your appeal against: {appeal.description}\n\n"
                    f"An admin who did not make the decision will decide it, in writing, by "
-                   f"{appeal.deadline_at:%-d %B %Y, %H:%M} UTC.", link=links.appeal(appeal.id), category="appeal")
+                   f"{for_reader(appeal.deadline_at, appellant.timezone)}.", link=links.appeal(appeal.id),
+                   category="appeal")
     return appeal
 
 
@@ -305,7 +306,7 @@ def escalate_due_appeals(now: datetime) -> int:
                 if admin.id == appeal.decision_maker_id else ""
             notices.notify(admin, f"Appeal #{appeal.id} {state}",
                            f"The appeal against: {appeal.description}\nmust be decided by "
-                           f"{appeal.deadline_at:%-d %B %Y, %H:%M} UTC.{own}",
+                           f"{for_reader(appeal.deadline_at, admin.timezone)}.{own}",
                            link=links.admin_appeal(appeal.id), category="appeal")
             sent += 1
     return sent

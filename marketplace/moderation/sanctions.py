@@ -13,7 +13,7 @@ from ..accounts.models import User
 from ..core import audit, notices
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.permissions import Role
-from ..core.time import utcnow
+from ..core.time import for_reader, utcnow
 from ..extensions import db
 from . import hooks, links
 from .announce import clear_banners
@@ -152,9 +152,10 @@ def issue_sanction(target: User, actor: User, *, level: str, reason: str, clause
 
 def _notify_issued(target: User, sanction: Sanction) -> None:
     window = current_app.config["APPEAL_WINDOW_DAYS"]
-    lines = [f"An admin issued a {title(sanction).lower()} on {sanction.issued_at:%-d %B %Y, %H:%M} UTC."]
+    zone = target.timezone  # times as the trainer's clock shows them
+    lines = [f"An admin issued a {title(sanction).lower()} on {for_reader(sanction.issued_at, zone)}."]
     if sanction.level == "temporary":
-        lines.append(f"It ends on {sanction.ends_at:%-d %B %Y, %H:%M} UTC; your rights return automatically then.")
+        lines.append(f"It ends on {for_reader(sanction.ends_at, zone)}; your rights return automatically then.")
     lines += ["", f"Why: {sanction.reason}", "", "Rules of the code of conduct it relies on:"]
     lines += [f"  {c.number} {c.title}: {c.text}" for c in sanction.clauses]
     lines += ["", "Evidence:"]
@@ -221,8 +222,9 @@ def lift_sanction(sanction: Sanction, actor: User, *, reason: str, now: datetime
         raise Conflict(f"This sanction is no longer active ({sanction.status}).")
     audit.record("sanction.lifted", actor=actor, subject_user=sanction.user_id, subject=sanction,
                  reason=reason.strip(), data={"level": sanction.level, "scope": sanction.scope})
-    notices.notify(db.session.get(User, sanction.user_id), f"{LEVEL_LABELS[sanction.level]} lifted",
-                   f"An admin lifted your {title(sanction).lower()} on {now:%-d %B %Y, %H:%M} UTC.\n\n"
+    person = db.session.get(User, sanction.user_id)
+    notices.notify(person, f"{LEVEL_LABELS[sanction.level]} lifted",
+                   f"An admin lifted your {title(sanction).lower()} on {for_reader(now, person.timezone)}.\n\n"
                    f"Why: {reason.strip()}", link=links.sanction(sanction.id), category="standing")
     return sanction
 
@@ -239,8 +241,9 @@ def expire_due_sanctions(now: datetime) -> int:
         audit.record("sanction.expired", actor=None, subject_user=sanction.user_id, subject=sanction,
                      reason=f"Temporary suspension ended on its end date ({sanction.ends_at:%-d %B %Y, %H:%M} UTC).",
                      data={"scope": sanction.scope, "scope_id": sanction.scope_id})
-        notices.notify(db.session.get(User, sanction.user_id), "Your suspension has ended",
-                       f"Your {title(sanction).lower()} ended on {sanction.ends_at:%-d %B %Y, %H:%M} UTC. "
+        person = db.session.get(User, sanction.user_id)
+        notices.notify(person, "Your suspension has ended",
+                       f"Your {title(sanction).lower()} ended on {for_reader(sanction.ends_at, person.timezone)}. "
                        "You can take new work again.", link=links.sanction(sanction.id), category="standing")
         count += 1
     return count

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User
 from ..core import audit, notices
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..core.time import for_reader
 from ..extensions import db
 from . import calculations, policies, timesheets
 from .models import UNRESOLVED, SessionDispute, Timesheet, WorkSession
@@ -92,7 +93,8 @@ def open_dispute(timesheet: Timesheet, session_id: int, requester, reason: str, 
                  reason=reason, data={"session_id": session.id, "recorded_seconds": session.seconds,
                                       "proposed_seconds": proposed_seconds})
     notices.notify(timesheet.trainer, f"A session was disputed: {timesheet.job.title}"[:200],
-                   f"The requester disputes your session of {session.started_at:%a %-d %b %H:%M} UTC "
+                   f"The requester disputes your session of "
+                   f"{for_reader(session.started_at, timesheet.trainer.timezone, '%a %-d %b %H:%M')} "
                    f"({_minutes(session.seconds)}) and proposes paying {_minutes(proposed_seconds)}.\n\nTheir "
                    f"reason:\n{reason}\n\nAnswer within {days} days: accept, or explain in writing why the time "
                    "stands. If you do not agree, an admin decides. Until then this session is neither paid nor "

@@ -248,3 +248,31 @@ def test_an_evidence_link_to_no_page_is_refused_and_nothing_is_written(db, url):
 def test_evidence_links_to_our_pages_or_elsewhere_are_kept(db, url):
     sanction = issue(make_trainer(), make_admin(), evidence=[EvidenceItem(url, "see this")])
     assert [e.url for e in sanction.evidence] == [url]
+
+
+def test_notices_give_times_on_the_trainers_own_clock(db):
+    """A trainer in Berlin reads 10:00 CET, not 09:00 UTC, in the notice, the banner and their record: the same
+    clock their pages show."""
+    trainer, admin = make_trainer(timezone="Europe/Berlin"), make_admin()
+    with time_machine.travel(T0, tick=False):
+        sanction = issue(trainer, admin, level="temporary", is_severe=True, severity_justification=SEVERITY_REASON,
+                         ends_at=T0 + timedelta(days=7))
+    notice = db.session.scalar(sa.select(Notice).where(Notice.user_id == trainer.id, Notice.category == "standing"))
+    assert "26 November 2026, 10:00 CET" in notice.body and "3 December 2026, 10:00 CET" in notice.body
+    assert "UTC" not in notice.body
+    from marketplace.core.record import sections_for
+    items = [item for _, section in sections_for(trainer.id) for item in section]
+    active = next(item for item in items if item.link == f"/sanctions/{sanction.id}")
+    assert "Active until 3 Dec 2026, 10:00 CET." in active.outcome
+    with time_machine.travel(T0 + timedelta(days=8), tick=False):
+        services.expire_due_sanctions(T0 + timedelta(days=8))
+    ended = db.session.scalar(sa.select(Notice).where(Notice.user_id == trainer.id,
+                                                      Notice.subject == "Your suspension has ended"))
+    assert "ended on 3 December 2026, 10:00 CET" in ended.body
+
+
+def test_a_trainer_without_a_usable_zone_reads_utc():
+    from marketplace.core.time import for_reader
+    assert for_reader(T0, None) == "26 November 2026, 09:00 UTC"
+    assert for_reader(T0, "Not/AZone") == "26 November 2026, 09:00 UTC"
+    assert for_reader(T0, "Asia/Tokyo", "%a %-d %b %H:%M") == "Thu 26 Nov 18:00 JST"

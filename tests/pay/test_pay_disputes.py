@@ -69,6 +69,18 @@ def test_the_trainer_reads_the_reason_and_accepting_pays_the_proposed_time():
         assert current.lines[1].adjustment_reason == REASON
 
 
+def test_the_dispute_notice_names_the_session_on_the_trainers_own_clock():
+    from zoneinfo import ZoneInfo
+    with Clock(MONDAY) as clock:
+        job, trainer, sheet, lines = two_sessions(clock)
+        trainer.timezone = "Asia/Tokyo"
+        disputes.open_dispute(sheet, lines[1].session.id, job.requester, REASON, 600, clock.now)
+        db.session.commit()
+        notice = db.session.scalar(sa.select(Notice).where(Notice.user_id == trainer.id))
+        tokyo = lines[1].session.started_at.astimezone(ZoneInfo("Asia/Tokyo"))
+        assert f"your session of {tokyo:%a %-d %b %H:%M} JST (" in notice.body and "UTC" not in notice.body
+
+
 def test_contested_dispute_goes_to_an_admin_who_decides_in_writing_and_both_sides_are_told():
     with Clock(MONDAY) as clock:
         job, trainer, sheet, lines = two_sessions(clock)
