@@ -16,6 +16,7 @@ from sqlalchemy.pool import Pool
 from werkzeug.exceptions import HTTPException
 
 from .core import sqlite_writers
+from .core.time import for_reader
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 # Rooms in dependency order (lowest first); each may have views.py (bp) and cli.py (cli).
@@ -258,15 +259,10 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.template_filter("dt")
     def format_datetime(value, tz: str | None = None):
-        from zoneinfo import ZoneInfo
         if value is None:
             return "—"
         zone = tz or (current_user.timezone if current_user.is_authenticated and not current_user.is_anonymous else "UTC")
-        try:
-            local = value.astimezone(ZoneInfo(zone or "UTC"))
-        except Exception:
-            local = value
-        return local.strftime("%-d %b %Y, %H:%M ") + (local.tzname() or "UTC")
+        return for_reader(value, zone, "%-d %b %Y, %H:%M")
 
     @app.template_global("nav_items")
     def nav_items(user):
