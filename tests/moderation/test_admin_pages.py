@@ -108,3 +108,16 @@ def test_dashboard_names_who_decided_and_whom_each_recent_decision_concerns(clie
     row = row[:row.index("</tr>")]
     assert "Ada Issuer" in row and "Tom Warned" in row and "(trainer)" in row
     assert f'href="/admin/people/{trainer.id}"' in row
+
+
+def test_an_evidence_link_to_no_page_is_shown_beside_the_field_and_nothing_is_issued(client, db, login):
+    trainer, admin = make_trainer(), make_admin()
+    publish_conduct()
+    db.session.commit()
+    login(admin)
+    response = client.post(f"/admin/people/{trainer.id}/sanction", data={
+        "level": "warning", "scope": "platform", "reason": SANCTION_REASON, "clause_ids": clause_ids("1.1"),
+        "evidence": "/tasks/812 40 answers in 90 seconds"})
+    assert response.status_code == 422
+    assert "The link /tasks/812 leads to no page on FairTrain" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Sanction.id))) == 0
