@@ -13,9 +13,10 @@ from .models import AuditEvent
 from .time import utcnow
 
 
-def record(action: str, *, actor=None, subject_user=None, subject=None, reason: str = "",
+def record(action: str, *, actor=None, subject_user=None, subject=None, reason: str,
            data: dict[str, Any] | None = None) -> AuditEvent:
-    """Add one audit row in the caller's transaction (the caller commits).
+    """Add one audit row in the caller's transaction (the caller commits). `reason` has no default: every row
+    says in words what happened and why (tests/core/test_audit_reasons.py checks the demo writes none blank).
 
     `actor` and `subject_user` are users (or ids, or None for the platform); `subject` is any model
     with an `id`, stored as its table name and id.

@@ -55,7 +55,8 @@ def connect(trainer, gateway: PaymentGateway) -> PayoutAccount:
             db.session.flush()
     except IntegrityError:  # a second click raced this one; both got the same Stripe account
         return payout_account_of(trainer)
-    audit.record("payments.payout_account_created", actor=trainer, subject_user=trainer, subject=account)
+    audit.record("payments.payout_account_created", actor=trainer, subject_user=trainer, subject=account,
+                 reason="The trainer started connecting a Stripe payout account.")
     _apply(account, result, utcnow())
     return account
 
@@ -81,7 +82,8 @@ def _apply(account: PayoutAccount, result: ConnectedAccountResult, now: datetime
     if became_ready:
         account.ready_at = now
         trainer = db.session.get(User, account.user_id)
-        audit.record("payments.payout_account_ready", subject_user=trainer, subject=account)
+        audit.record("payments.payout_account_ready", subject_user=trainer, subject=account,
+                     reason="Stripe enabled payouts to the trainer's account: earnings are sent there from now on.")
         notices.notify(trainer, "Your payout account is ready",
                        "Stripe has enabled payouts to your account. Your earnings will be sent there with the next "
                        "payout.", category="money")

@@ -220,6 +220,8 @@ def record_transfer(payout: Payout, transfer: TransferResult, *, now: datetime |
     trainer = db.session.get(User, payout.trainer_id)
     amount = format_cents(payout.amount_cents, payout.currency)
     audit.record("payments.payout_paid", subject_user=trainer, subject=payout,
+                 reason=f"Payout #{payout.id} of {amount} sent to the trainer's payout account by Stripe transfer "
+                        f"{transfer.id}.",
                  data={"amount_cents": payout.amount_cents, "transfer_id": transfer.id})
     notices.notify(trainer, f"We sent you {amount}",
                    f"{amount} is on its way to your payout account. Stripe pays it out to your bank on your "

@@ -144,6 +144,7 @@ def credit_payment_intent(payment_intent_id: str, amount_cents: int, currency: s
     requester = db.session.get(User, charge.requester_id)
     amount = format_cents(charge.amount_cents, charge.currency)
     audit.record("payments.top_up_credited", subject_user=requester, subject=charge,
+                 reason=f"Card payment of {amount} credited to the requester's funds (charge #{charge.id}).",
                  data={"amount_cents": charge.amount_cents, "via": via})
     notices.notify(requester, f"{amount} added to your funds",
                    f"Your card payment of {amount} has gone through and is now in your available funds.",

@@ -49,6 +49,9 @@ def test_payout_is_reserved_and_committed_before_any_transfer_then_sent_once(app
     assert ledger.integrity_problems() == []
     notice = db.session.scalar(sa.select(Notice).where(Notice.user_id == trainer.id, Notice.subject.like("We sent%")))
     assert notice is not None and "$50.00" in notice.subject
+    paid = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "payments.payout_paid"))
+    assert paid.reason == f"Payout #{payout.id} of $50.00 sent to the trainer's payout account by Stripe transfer " \
+                          f"{payout.transfer_id}."  # the audit log says what happened, not a blank cell
 
 
 def test_earnings_wait_in_payable_until_the_payout_account_is_ready(sim_app_gateway):
