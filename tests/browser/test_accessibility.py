@@ -1,7 +1,8 @@
 """Accessibility: the demo's pages, as each kind of person sees them, have no WCAG 2 A or AA violation that
 axe-core (Deque's checker, through axe-playwright-python) can find: contrast, labels, names of buttons and links,
-landmarks, keyboard access to scrolling regions. A walk of ~150 demo pages found muted grey text on tinted
-backgrounds under 4.5:1 and sideways-scrolling code and tables that a keyboard could not reach; this keeps them out."""
+landmarks, keyboard access to scrolling regions; and nothing a page asks for fails to load (scripts, styles,
+images, the icon). A walk of ~150 demo pages found muted grey text on tinted backgrounds under 4.5:1 and
+sideways-scrolling code and tables that a keyboard could not reach; this keeps them out."""
 from __future__ import annotations
 
 import re
@@ -32,6 +33,9 @@ def links_on(page) -> list[str]:
 def test_the_pages_each_person_uses_pass_axe(page, email):
     seed_all()
     db.session.commit()
+    failed = []  # anything the pages asked for that did not load (a missing script, style, image or icon)
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("console", lambda m: failed.append(f"console: {m.text}") if m.type == "error" else None)
     log_in(page, email, DEMO_PASSWORD)
     axe, queue, seen, shapes, found = Axe(), ["/home"], set(), set(), []
     while queue and len(seen) < PAGES_PER_PERSON:
@@ -51,3 +55,4 @@ def test_the_pages_each_person_uses_pass_axe(page, email):
         queue += [link for link in links_on(page) if link not in seen]
     assert len(seen) >= 8, f"only {len(seen)} pages reached"
     assert found == [], "\n".join(found)
+    assert failed == [], "\n".join(failed)
