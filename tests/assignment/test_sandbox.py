@@ -1,11 +1,13 @@
 """The code-review sandbox runs a task's Python tests against AI-written code and reports each test's outcome."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import shutil
 import subprocess
+import tempfile
 import textwrap
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -239,19 +241,41 @@ print(json.dumps(report))
 """
 
 
+@contextlib.contextmanager
+def readable_checkout():
+    """The checkout itself when another user can read it; otherwise (a clone in a 0700 mktemp directory, as CI
+    makes) a world-readable copy of what the unprivileged run needs: the sandbox package and config.py, the file
+    its attack tries to read."""
+    if sandbox._world_can(str(REPO / "marketplace" / "assignment" / "sandbox.py"), os.R_OK):
+        yield REPO
+        return
+    copy = Path(tempfile.mkdtemp(prefix="fairtrain-sandbox-repo-", dir="/tmp"))  # /tmp: every user can enter it
+    try:
+        shutil.copytree(REPO / "marketplace" / "assignment", copy / "marketplace" / "assignment",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(REPO / "config.py", copy / "config.py")
+        for folder, _, files in os.walk(copy):
+            os.chmod(folder, 0o755)
+            for name in files:
+                os.chmod(os.path.join(folder, name), 0o644)
+        yield copy
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
+
+
 def test_sandbox_contains_attacks_when_the_app_is_not_root():
     """CI runs as root; a deployment may not. Run the attacks from an unprivileged user: a uid of its own rather
     than nobody, so that the process limit (counted per uid) is not shared with another checkout's test run."""
     if os.geteuid() != 0:
         pytest.skip("already running as a normal user: every other sandbox test exercises this path")
     python = shutil.which("python3", path="/usr/bin:/usr/local/bin")
-    if python is None or not sandbox._world_can(python, os.X_OK) or not sandbox._world_can(
-            str(REPO / "marketplace" / "assignment" / "sandbox.py"), os.R_OK):
-        pytest.skip("no system python3 and repository that the nobody user can read")
+    if python is None or not sandbox._world_can(python, os.X_OK):
+        pytest.skip("no system python3 that another user can run")
     app_uid = APP_UID_BASE + secrets.randbelow(100_000_000)  # outside the sandbox's per-run range
-    completed = subprocess.run([python, "-c", NOT_ROOT_SCRIPT, str(REPO)], capture_output=True, text=True, timeout=120,
-                               user=app_uid, group=app_uid, extra_groups=[], cwd="/tmp",
-                               env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "not-for-the-sandbox"}, check=False)
+    with readable_checkout() as repo:
+        completed = subprocess.run([python, "-c", NOT_ROOT_SCRIPT, str(repo)], capture_output=True, text=True,
+                                   timeout=120, user=app_uid, group=app_uid, extra_groups=[], cwd="/tmp",
+                                   env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "not-for-the-sandbox"}, check=False)
     assert completed.returncode == 0, completed.stderr
     report = json.loads(completed.stdout)
     for mode in ("auto", "fallback"):
