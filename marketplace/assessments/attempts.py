@@ -17,7 +17,7 @@ from ..accounts.models import User
 from ..core import audit, notices
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.money import format_cents, pay_for_seconds
-from ..core.time import utcnow
+from ..core.time import for_reader, utcnow
 from ..extensions import db
 from . import grading, holdings, states
 from .models import Assessment, AssessmentItem, Attempt, AttemptItem
@@ -130,8 +130,8 @@ def _own_in_progress(attempt: Attempt, trainer: User, doing: str = "answers can 
     if attempt.user_id != trainer.id:
         raise NotFound("There is no such attempt among yours.")
     if attempt.status != "in_progress":
-        raise Conflict(f"This attempt has already been submitted (on {attempt.submitted_at:%-d %b %Y at %H:%M UTC}); "
-                       f"{doing}.", code="already_submitted")
+        when = for_reader(attempt.submitted_at, trainer.timezone, "%-d %b %Y at %H:%M")
+        raise Conflict(f"This attempt has already been submitted (on {when}); {doing}.", code="already_submitted")
 
 
 def _validated(attempt: Attempt, answers: dict[int, Answer]) -> list[tuple[AttemptItem, Answer]]:
