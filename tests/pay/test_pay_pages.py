@@ -171,3 +171,19 @@ def test_the_requester_reads_pay_weeks_as_dates_not_iso_week_codes(client, login
         login(job.requester)
         page = client.get("/pay/timesheets").get_data(as_text=True)
         assert "Mon 6 Mar – Sun 12 Mar 2028 (UTC)" in page and "2028-W10" not in page
+
+
+def test_a_running_week_says_when_it_goes_to_the_requester_on_the_trainers_clock(client, login):
+    with Clock(MONDAY) as clock:
+        job = working_job()
+        trainer = trainer_with_task(job)
+        trainer.timezone = "Africa/Lagos"
+        work(trainer, job, clock, beats=10)
+        db.session.commit()
+        sheet = db.session.scalar(sa.select(Timesheet).where(Timesheet.trainer_id == trainer.id))
+        login(trainer)
+        page = client.get(f"/pay/timesheets/{sheet.id}").get_data(as_text=True)
+        # The week of Mon 6 Mar 2028 ends Monday 13 March 00:00 UTC: 01:00 in Lagos (WAT, UTC+1).
+        assert "goes to the requester when it ends, on Mon 13 Mar, 01:00 WAT (Monday 00:00 UTC)." in page
+        started = db.session.scalar(sa.select(WorkSession.started_at).where(WorkSession.trainer_id == trainer.id))
+        assert f"{started.hour + 1:02d}:{started.minute:02d}:{started.second:02d}" in page  # to the second, local
