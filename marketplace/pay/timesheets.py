@@ -258,8 +258,8 @@ def settle(timesheet: Timesheet, key: str, *, actor=None) -> int:
     if pay_delta or fee_delta:
         emit("timesheet.settled", timesheet=timesheet, pay_cents=pay_delta, fee_cents=fee_delta,
              idempotency_key=key, actor=actor,
-             description=f"{calculations.format_hours(seconds)} h on job #{timesheet.job_id}, "
-                         f"{calculations.iso_week_name(timesheet.week_start)}")
+             description=f"{calculations.format_hours(seconds)} h on “{timesheet.job.title}”, "
+                         f"{calculations.week_label(timesheet.week_start)}")  # both sides read it: UTC dates
     return pay_delta
 
 

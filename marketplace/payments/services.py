@@ -14,6 +14,7 @@ from ..core import audit, notices
 from ..core.errors import Forbidden, ValidationFailed
 from ..core.money import fee_cents, format_cents
 from ..extensions import db
+from ..jobs.models import Job
 from . import ledger
 from .models import LedgerAccount, LedgerTransaction
 
@@ -99,6 +100,11 @@ def pay_onboarding(trainer, amount_cents: int, idempotency_key: str, *,
                        description=description or "Paid assessment time")
 
 
+def _job_title(job_id: int) -> str:
+    job = db.session.get(Job, job_id)
+    return job.title if job is not None else f"job #{job_id}"
+
+
 def pay_bonus(payer, trainer, amount_cents: int, reason: str, idempotency_key: str, *,
               job_id: int | None = None) -> LedgerTransaction:
     """A requester pays a trainer a bonus, from a job's escrow (job_id) or from available funds.
@@ -121,7 +127,7 @@ def pay_bonus(payer, trainer, amount_cents: int, reason: str, idempotency_key: s
     txn, created = ledger.post_once(idempotency_key, {source: -amount_cents, ledger.trainer_payable(trainer.id): amount_cents},
                       kind="bonus", actor=payer, data={"job_id": job_id, "trainer_id": trainer.id, "reason": reason},
                       description=f"Bonus from {payer.display_name} to {trainer.display_name}"
-                      + (f" on job #{job_id}" if job_id else "") + f": {reason}")
+                      + (f" on “{_job_title(job_id)}”" if job_id else "") + f": {reason}")
     if created:
         audit.record("payments.bonus_paid", actor=payer, subject_user=trainer, reason=reason,
                      data={"amount_cents": amount_cents, "job_id": job_id})

@@ -187,3 +187,20 @@ def test_a_running_week_says_when_it_goes_to_the_requester_on_the_trainers_clock
         assert "goes to the requester when it ends, on Mon 13 Mar, 01:00 WAT (Monday 00:00 UTC)." in page
         started = db.session.scalar(sa.select(WorkSession.started_at).where(WorkSession.trainer_id == trainer.id))
         assert f"{started.hour + 1:02d}:{started.minute:02d}:{started.second:02d}" in page  # to the second, local
+
+
+def test_the_wallet_names_the_job_and_the_week_each_payment_is_for(client, login):
+    """Not "job #9, 2026-W10": the job's title and the week's dates, as the trainer knows them."""
+    from marketplace.pay import bonuses, timesheets
+    with Clock(MONDAY) as clock:
+        job, trainer, sheet, _ = closed_week(clock)
+        job.title = "Rate chatbot replies"
+        timesheets.approve(sheet, job.requester, clock.now)
+        bonuses.award(job.requester, job, trainer.id, 500, "Careful work on the hard ones.", "escrow", "bonus-1",
+                      clock.now)
+        db.session.commit()
+        login(trainer)
+        wallet = client.get("/wallet").get_data(as_text=True)
+        assert "Approved time: 0.3 h on “Rate chatbot replies”, Mon 6 Mar – Sun 12 Mar 2028 (UTC)" in wallet
+        assert "on “Rate chatbot replies”: Careful work on the hard ones." in wallet
+        assert "job #" not in wallet and "2028-W10" not in wallet
