@@ -257,6 +257,12 @@ def _register_template_helpers(app: Flask) -> None:
             return "—"
         return f"{minutes_or_none / 60:.1f} h"
 
+    @app.template_filter("a_or_an")
+    def a_or_an(number) -> str:
+        """The article before a number said aloud: "an 8-minute task", "an 11-minute task", "a 5-minute task"."""
+        digits = str(number)
+        return "an" if digits.startswith("8") or (len(digits) % 3 == 2 and digits[:2] in ("11", "18")) else "a"
+
     @app.template_filter("dt")
     def format_datetime(value, tz: str | None = None):
         if value is None:

@@ -184,3 +184,17 @@ def test_a_required_qualification_is_shown_by_its_name_not_its_key(client, login
     login(make_trainer(languages=[("en", "native")]))
     page = client.get(f"/jobs/{job.id}/about").get_data(as_text=True)
     assert "<dt>Qualifications</dt><dd>Hate-speech judgement (English), retired-key</dd>" in page
+
+
+def test_the_pay_line_reads_as_english_whatever_the_minutes():
+    """"an 8-minute task", "an 11-minute task", "an 18-minute task", but "a 5-minute task", "a 1-minute task"."""
+    from flask import current_app
+    article = current_app.jinja_env.filters["a_or_an"]
+    assert [article(n) for n in (8, 11, 18, 80, 85, 800)] == ["an"] * 6
+    assert [article(n) for n in (1, 5, 10, 12, 19, 28, 100, 110, 118)] == ["a"] * 9
+
+
+def test_the_job_page_says_an_8_minute_task(client, login, db):
+    job = make_job(est_minutes_per_task=8)
+    login(job.requester)
+    assert "for an 8-minute task" in client.get(f"/jobs/{job.id}").get_data(as_text=True)
