@@ -1,8 +1,6 @@
 """Pay pages: the heartbeat endpoint, timesheets (trainer, requester, admin views) and the dispute steps."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -109,8 +107,8 @@ def _detail(sheet: Timesheet, *, status: int = 200, dispute_forms=None, answer_f
                                                  or services.server_now() < sheet.review_due_at)
     return render_template("pay/timesheet.html", sheet=sheet, current=current, calc=calculations, tz=viewer_tz,
                            week_label=calculations.week_label(sheet.week_start, viewer_tz),
-                           week_end_label=for_reader(calculations.week_start(sheet.week_start) + timedelta(days=7),
-                                                     viewer_tz, "%a %-d %b, %H:%M"),
+                           week_end_label=for_reader(sheet.week_start + calculations.WEEK, viewer_tz,
+                                                     "%a %-d %b, %H:%M"),
                            can_review=can_review and in_window, is_trainer=current_user.id == sheet.trainer_id,
                            is_admin=current_user.is_admin, dispute_forms=dispute_forms, answer_forms=answer_forms,
                            decide_forms=decide_forms, approve_form=EmptyForm(),

@@ -5,7 +5,6 @@ images, the icon). A walk of ~150 demo pages found muted grey text on tinted bac
 sideways-scrolling code and tables that a keyboard could not reach; this keeps them out."""
 from __future__ import annotations
 
-import re
 from urllib.parse import urlparse
 
 import pytest
@@ -13,19 +12,18 @@ from axe_playwright_python.sync_playwright import Axe
 
 from marketplace.demo.seed import DEMO_PASSWORD, seed_all
 from marketplace.extensions import db
+from tests.demo_walk import walk
 
 from .conftest import log_in, shot
 
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
          "resultTypes": ["violations"]}
-SKIP = re.compile(r"/logout|\.csv$|\.json$|/my-record\.|/images/|/export|/api/|/start$|/attachments/")
-PAGES_PER_PERSON = 14
 
 
 def links_on(page) -> list[str]:
     hrefs = page.eval_on_selector_all("main a[href]", "els => els.map(e => e.href)")
     return [urlparse(h).path + (f"?{urlparse(h).query}" if urlparse(h).query else "") for h in hrefs
-            if urlparse(h).hostname == "127.0.0.1" and not SKIP.search(urlparse(h).path)]
+            if urlparse(h).hostname == "127.0.0.1"]
 
 
 @pytest.mark.parametrize("email", ["amara@trainers.example.com", "lab@aurora-ai.example.com",
@@ -37,22 +35,20 @@ def test_the_pages_each_person_uses_pass_axe(page, email):
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.on("console", lambda m: failed.append(f"console: {m.text}") if m.type == "error" else None)
     log_in(page, email, DEMO_PASSWORD)
-    axe, queue, seen, shapes, found = Axe(), ["/home"], set(), set(), []
-    while queue and len(seen) < PAGES_PER_PERSON:
-        path = queue.pop(0)
-        shape = re.sub(r"\d+", "N", path.split("?")[0])
-        if path in seen or shape in shapes:
-            continue
-        seen.add(path)
-        shapes.add(shape)
+    axe, found = Axe(), []
+
+    def visit(path):
         page.goto(path)
         page.wait_for_load_state("load")
-        for violation in axe.run(page, options=RULES).response["violations"]:
+        violations = axe.run(page, options=RULES).response["violations"]
+        for violation in violations:
             targets = "; ".join(" ".join(node["target"]) for node in violation["nodes"][:3])
             found.append(f"{path}: {violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
-        if len(found) and not any(f.startswith(path) for f in found[:-1]):
+        if violations:
             shot(page, "axe" + path.replace("/", "_"))
-        queue += [link for link in links_on(page) if link not in seen]
+        return links_on(page)
+
+    seen = walk(visit, limit=14, per_shape=1)
     assert len(seen) >= 8, f"only {len(seen)} pages reached"
     assert found == [], "\n".join(found)
     assert failed == [], "\n".join(failed)
